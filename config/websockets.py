@@ -1,0 +1,3 @@
+"""Every app's websocket routes, gathered for config.asgi."""
+
+websocket_urlpatterns: list = []
