@@ -61,9 +61,7 @@ class Person(AbstractUser):
         verbose_name = "person"
         verbose_name_plural = "people"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(role__in=Role.values), name="person_role_valid"
-            ),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="person_role_valid"),
             models.CheckConstraint(
                 condition=~Q(role=Role.CLIENT_VIEWER) | Q(client__isnull=False),
                 name="client_viewer_has_client",
@@ -83,8 +81,12 @@ class Skill(models.Model):
         ordering = ["person_id", "modality"]
         constraints = [
             models.UniqueConstraint(fields=["person", "modality"], name="one_skill_per_modality"),
-            models.CheckConstraint(condition=Q(modality__in=Modality.values), name="skill_modality_valid"),
-            models.CheckConstraint(condition=Q(level__in=SkillLevel.values), name="skill_level_valid"),
+            models.CheckConstraint(
+                condition=Q(modality__in=Modality.values), name="skill_modality_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(level__in=SkillLevel.values), name="skill_level_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -125,7 +127,9 @@ class PodMember(TimestampedModel):
             models.UniqueConstraint(
                 fields=["pod"], condition=Q(is_lead=True), name="one_lead_per_pod"
             ),
-            models.CheckConstraint(condition=Q(modality__in=Modality.values), name="member_modality_valid"),
+            models.CheckConstraint(
+                condition=Q(modality__in=Modality.values), name="member_modality_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -98,7 +98,9 @@ class Project(TimestampedModel):
     class Meta:
         ordering = ["client__name", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["client", "name"], name="project_name_unique_per_client"),
+            models.UniqueConstraint(
+                fields=["client", "name"], name="project_name_unique_per_client"
+            ),
             models.CheckConstraint(condition=Q(overlap__gte=1), name="project_overlap_positive"),
         ]
 
@@ -146,7 +148,9 @@ class Stream(models.Model):
         ordering = ["datapoint_id", "key"]
         constraints = [
             models.UniqueConstraint(fields=["datapoint", "key"], name="stream_key_unique"),
-            models.CheckConstraint(condition=Q(modality__in=Modality.values), name="stream_modality_valid"),
+            models.CheckConstraint(
+                condition=Q(modality__in=Modality.values), name="stream_modality_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(rate_hz__isnull=True) | Q(rate_hz__gt=0), name="stream_rate_positive"
             ),
@@ -184,8 +188,12 @@ class Task(TimestampedModel):
         on_delete=models.PROTECT,
         related_name="tasks",
     )
-    pod = models.ForeignKey(Pod, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks")
-    status = models.CharField(max_length=20, choices=TaskStatus.choices, default=TaskStatus.UNASSIGNED)
+    pod = models.ForeignKey(
+        Pod, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    status = models.CharField(
+        max_length=20, choices=TaskStatus.choices, default=TaskStatus.UNASSIGNED
+    )
     copy = models.PositiveSmallIntegerField(default=0, help_text="Overlap copy number.")
     is_imported = models.BooleanField(default=False)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -198,8 +206,12 @@ class Task(TimestampedModel):
                 condition=Q(assignee__isnull=False),
                 name="one_task_per_person_modality_datapoint",
             ),
-            models.CheckConstraint(condition=Q(modality__in=Modality.values), name="task_modality_valid"),
-            models.CheckConstraint(condition=Q(status__in=TaskStatus.values), name="task_status_valid"),
+            models.CheckConstraint(
+                condition=Q(modality__in=Modality.values), name="task_modality_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=TaskStatus.values), name="task_status_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(status=TaskStatus.UNASSIGNED) | Q(assignee__isnull=False),
                 name="assigned_task_has_assignee",
@@ -234,7 +246,9 @@ class Annotation(TimestampedModel):
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="annotations")
     stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="annotations")
     kind = models.CharField(max_length=12, choices=AnnotationKind.choices)
-    label = models.CharField(max_length=100, help_text="An ontology term key (kept even if unknown).")
+    label = models.CharField(
+        max_length=100, help_text="An ontology term key (kept even if unknown)."
+    )
     entity = models.CharField(max_length=100, blank=True)
     start_ms = models.FloatField(null=True, blank=True)
     end_ms = models.FloatField(null=True, blank=True)
@@ -249,9 +263,13 @@ class Annotation(TimestampedModel):
     class Meta:
         ordering = ["task_id", "start_ms", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=AnnotationKind.values), name="annotation_kind_valid"),
             models.CheckConstraint(
-                condition=Q(start_ms__isnull=True) | Q(end_ms__isnull=True) | Q(end_ms__gte=F("start_ms")),
+                condition=Q(kind__in=AnnotationKind.values), name="annotation_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(start_ms__isnull=True)
+                | Q(end_ms__isnull=True)
+                | Q(end_ms__gte=F("start_ms")),
                 name="annotation_end_after_start",
             ),
             models.CheckConstraint(
@@ -274,7 +292,8 @@ class Annotation(TimestampedModel):
                 name="cuboid_annotation_has_cuboid",
             ),
             models.CheckConstraint(
-                condition=~Q(kind="span") | (Q(char_start__isnull=False) & Q(char_end__isnull=False)),
+                condition=~Q(kind="span")
+                | (Q(char_start__isnull=False) & Q(char_end__isnull=False)),
                 name="span_annotation_has_range",
             ),
         ]
@@ -296,9 +315,15 @@ class Job(TimestampedModel):
     answers 202 with its id and `/api/v1/jobs/{id}/` reports progress and result."""
 
     kind = models.CharField(max_length=40)
-    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs")
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="jobs",
     )
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     done = models.PositiveIntegerField(default=0)
