@@ -120,8 +120,11 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "syncpod.sqlite3",
+            "NAME": os.environ.get("SYNCPOD_SQLITE_PATH", str(VAR_DIR / "syncpod.sqlite3")),
             "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+            # A file, not memory, so a daphne started by a test can open the test
+            # database; one per process, so parallel runs never share one.
+            "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -2,4 +2,6 @@ from rest_framework.routers import DefaultRouter
 
 router = DefaultRouter()
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+]
