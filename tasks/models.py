@@ -338,3 +338,29 @@ class Job(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+
+class TaskTransition(models.Model):
+    """Every change of a task's status or assignee: who did it, when, and why."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=TaskStatus.choices)
+    to_status = models.CharField(max_length=20, choices=TaskStatus.choices)
+    from_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["task_id", "at", "id"]
+        indexes = [models.Index(fields=["task", "at"], name="transition_task_at")]
+
+    def __str__(self) -> str:
+        return f"{self.task_id}: {self.from_status} → {self.to_status}"

@@ -10,6 +10,9 @@ from django.conf import settings
 
 from config.celery import app as celery_app
 
+# Cheap password hashing here and in any server a test starts (it inherits the variable).
+os.environ["SYNCPOD_FAST_PASSWORD_HASHER"] = "1"
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -38,6 +41,11 @@ def _services_and_browser_gate(request):
         require(services_mode(), "needs DATABASE_URL (PostgreSQL) and REDIS_URL (Redis)")
     if request.node.get_closest_marker("browser"):
         require(os.path.exists(CHROMIUM), "needs Debian's chromium at /usr/bin/chromium")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,251 @@
+"""Push routing: every unrouted data point goes to one routable pod, and each of its
+modality tasks (x overlap on calibration items) to a specialist of that pod.
+
+Bulk by design: per chunk of data points a handful of queries load the candidates and
+write tasks, transitions and pod choices; the choices themselves are made in memory.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
+
+from common.errors import DomainError
+from pods.models import Person, PodMember, Role, Skill, SkillLevel
+from tasks.models import OPEN_TASK_STATUSES, DataPoint, Project, Task, TaskStatus, TaskTransition
+from tasks.services.lifecycle import publish_assigned
+
+LEVEL_RANK = {SkillLevel.JUNIOR: 0, SkillLevel.SENIOR: 1, SkillLevel.EXPERT: 2}
+ROUTABLE_ROLES = (Role.SPECIALIST, Role.POD_LEAD, Role.EXPERT)
+
+
+@dataclass
+class Slot:
+    """A specialist's place in one pod modality, with their live load."""
+
+    person_id: int
+    capacity: int
+    open: int
+
+    @property
+    def load(self) -> float:
+        return self.open / self.capacity if self.capacity else float("inf")
+
+
+@dataclass
+class PodPlan:
+    pod_id: int
+    name: str
+    client_id: int | None
+    slots: dict[str, list[Slot]]
+    missing: list[str]
+    open: int = 0
+
+    @property
+    def capacity(self) -> int:
+        people = {slot.person_id: slot.capacity for slots in self.slots.values() for slot in slots}
+        return sum(people.values())
+
+    @property
+    def load(self) -> float:
+        return self.open / self.capacity if self.capacity else float("inf")
+
+
+@dataclass
+class RoutingReport:
+    routed: int = 0
+    tasks: int = 0
+    assigned: int = 0
+    queued: int = 0
+    unroutable: int = 0
+    per_pod: dict[str, int] = field(default_factory=dict)
+    not_routable: dict[str, list[str]] = field(default_factory=dict)
+
+
+def min_levels(project: Project) -> dict[str, int]:
+    """Skill rules from `rules.routing.min_level`, e.g. {"pointcloud": "senior"}."""
+    wanted = (project.rules or {}).get("routing", {}).get("min_level", {})
+    return {modality: LEVEL_RANK.get(level, 0) for modality, level in wanted.items()}
+
+
+def pod_plans(*, project: Project) -> list[PodPlan]:
+    """The project's active pods with their eligible specialists per modality and loads.
+    Pods dedicated to another client are never used. A pod lacking an eligible
+    specialist for any project modality is listed with what it misses."""
+    pods = project.pods.filter(is_active=True).filter(
+        Q(client__isnull=True) | Q(client_id=project.client_id)
+    )
+    pods = list(pods.values("id", "name", "client_id"))
+    pod_ids = [pod["id"] for pod in pods]
+    floors = min_levels(project)
+    members = list(
+        PodMember.objects.filter(
+            pod_id__in=pod_ids,
+            modality__in=project.modalities,
+            person__is_active=True,
+            person__is_available=True,
+            person__role__in=ROUTABLE_ROLES,
+        ).values("pod_id", "modality", "person_id", "person__capacity")
+    )
+    person_ids = {member["person_id"] for member in members}
+    levels = {
+        (person_id, modality): LEVEL_RANK[level]
+        for person_id, modality, level in Skill.objects.filter(
+            person_id__in=person_ids
+        ).values_list("person_id", "modality", "level")
+    }
+    open_by_person = dict(
+        Task.objects.filter(status__in=OPEN_TASK_STATUSES, assignee_id__in=person_ids)
+        .values_list("assignee_id")
+        .annotate(n=Count("id"))
+    )
+    open_by_pod = dict(
+        Task.objects.filter(
+            pod_id__in=pod_ids, status__in=(TaskStatus.UNASSIGNED, *OPEN_TASK_STATUSES)
+        )
+        .values_list("pod_id")
+        .annotate(n=Count("id"))
+    )
+    slots: dict[int, dict[str, list[Slot]]] = defaultdict(lambda: defaultdict(list))
+    shared: dict[int, Slot] = {}
+    for member in members:
+        person_id, modality = member["person_id"], member["modality"]
+        if levels.get((person_id, modality), 0) < floors.get(modality, 0):
+            continue
+        slot = shared.get(person_id) or Slot(
+            person_id, member["person__capacity"], open_by_person.get(person_id, 0)
+        )
+        shared[person_id] = slot  # one load per person, whichever pod or modality
+        slots[member["pod_id"]][modality].append(slot)
+    plans = []
+    for pod in pods:
+        by_modality = dict(slots.get(pod["id"], {}))
+        missing = [m for m in project.modalities if not by_modality.get(m)]
+        plans.append(
+            PodPlan(
+                pod_id=pod["id"],
+                name=pod["name"],
+                client_id=pod["client_id"],
+                slots=by_modality,
+                missing=missing,
+                open=open_by_pod.get(pod["id"], 0),
+            )
+        )
+    return plans
+
+
+def _choose_pod(plans: list[PodPlan], client_id: int) -> PodPlan:
+    """The least loaded pod, preferring the project client's own pods while they have room."""
+    own = [plan for plan in plans if plan.client_id == client_id and plan.load < 1]
+    return min(own or plans, key=lambda plan: (plan.load, plan.pod_id))
+
+
+def _pick_specialists(slots: list[Slot], copies: int) -> list[Slot | None]:
+    """Distinct specialists with room, least loaded first; None where nobody has room
+    (that copy waits in the pod queue for pull routing)."""
+    free = sorted((s for s in slots if s.open < s.capacity), key=lambda s: (s.load, s.person_id))
+    chosen: list[Slot | None] = list(free[:copies])
+    return chosen + [None] * (copies - len(chosen))
+
+
+def project_route(
+    *,
+    project: Project,
+    datapoint_ids: Sequence[int] | None = None,
+    chunk_size: int = 2000,
+    on_progress: Callable[[int], None] | None = None,
+    actor: Person | None = None,
+) -> RoutingReport:
+    """Route the project's unrouted data points (no pod, no tasks). Chunks are locked with
+    SKIP LOCKED, so concurrent routing runs never route one data point twice."""
+    report = RoutingReport()
+    plans = pod_plans(project=project)
+    routable = [plan for plan in plans if not plan.missing]
+    report.not_routable = {plan.name: plan.missing for plan in plans if plan.missing}
+    if not routable:
+        raise DomainError(
+            "No pod of this project covers all of its modalities ("
+            + ", ".join(project.modalities)
+            + "); add specialists or pods first.",
+            field="pods",
+        )
+    pending = DataPoint.objects.filter(project=project, pod__isnull=True).exclude(
+        Exists(Task.objects.filter(datapoint=OuterRef("pk")))
+    )
+    if datapoint_ids is not None:
+        pending = pending.filter(pk__in=list(datapoint_ids))
+    last_id = 0
+    while True:
+        with transaction.atomic():
+            chunk = list(
+                pending.filter(pk__gt=last_id)
+                .order_by("pk")
+                .select_for_update(skip_locked=True, of=("self",))
+                .values_list("pk", "is_calibration")[:chunk_size]
+            )
+            if not chunk:
+                break
+            last_id = chunk[-1][0]
+            _route_chunk(project, chunk, routable, report, actor)
+        if on_progress:
+            on_progress(len(chunk))
+    return report
+
+
+def _route_chunk(
+    project: Project,
+    chunk: list[tuple[int, bool]],
+    routable: list[PodPlan],
+    report: RoutingReport,
+    actor: Person | None,
+) -> None:
+    new_tasks: list[Task] = []
+    by_pod: dict[int, list[int]] = defaultdict(list)
+    for datapoint_id, is_calibration in chunk:
+        plan = _choose_pod(routable, project.client_id)
+        by_pod[plan.pod_id].append(datapoint_id)
+        copies = project.overlap if is_calibration else 1
+        for modality in project.modalities:
+            for copy, slot in enumerate(_pick_specialists(plan.slots[modality], copies)):
+                new_tasks.append(
+                    Task(
+                        datapoint_id=datapoint_id,
+                        modality=modality,
+                        pod_id=plan.pod_id,
+                        assignee_id=slot.person_id if slot else None,
+                        status=TaskStatus.ASSIGNED if slot else TaskStatus.UNASSIGNED,
+                        copy=copy,
+                    )
+                )
+                plan.open += 1
+                if slot:
+                    slot.open += 1
+        report.per_pod[plan.name] = report.per_pod.get(plan.name, 0) + 1
+    for pod_id, ids in by_pod.items():
+        DataPoint.objects.filter(pk__in=ids).update(pod_id=pod_id)
+    Task.objects.bulk_create(new_tasks, batch_size=2000)
+    assigned = [task for task in new_tasks if task.assignee_id]
+    TaskTransition.objects.bulk_create(
+        (
+            TaskTransition(
+                task_id=task.pk,
+                from_status=TaskStatus.UNASSIGNED,
+                to_status=TaskStatus.ASSIGNED,
+                to_assignee_id=task.assignee_id,
+                actor=actor,
+                reason="routed",
+            )
+            for task in assigned
+        ),
+        batch_size=2000,
+    )
+    by_person: dict[int, list[int]] = defaultdict(list)
+    for task in assigned:
+        by_person[task.assignee_id].append(task.pk)
+    publish_assigned(by_person)
+    report.routed += len(chunk)
+    report.tasks += len(new_tasks)
+    report.assigned += len(assigned)
+    report.queued += len(new_tasks) - len(assigned)
