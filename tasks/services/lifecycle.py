@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from common.errors import DomainError
-from common.events import publish_on_commit
+from common.events import publish_many_on_commit
 from pods.models import Person, PodMember, Role
 from pods.selectors import is_staff_wide
 from tasks.models import OPEN_TASK_STATUSES, DataPoint, Project, Task, TaskStatus, TaskTransition
@@ -30,10 +30,12 @@ def person_group(person_id: int) -> str:
 
 def publish_assigned(assignments: dict[int, list[int]]) -> None:
     """One `task.assigned` event per person, listing the tasks they were given."""
-    for person_id, task_ids in assignments.items():
-        publish_on_commit(
-            person_group(person_id), "task.assigned", {"tasks": task_ids, "count": len(task_ids)}
-        )
+    publish_many_on_commit(
+        [
+            (person_group(person_id), "task.assigned", {"tasks": task_ids, "count": len(task_ids)})
+            for person_id, task_ids in assignments.items()
+        ]
+    )
 
 
 def _record(
