@@ -151,6 +151,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploads (large imports waiting for their job). In scale-out, point this at storage
+# every worker shares.
+MEDIA_ROOT = Path(os.environ.get("SYNCPOD_MEDIA_ROOT", VAR_DIR / "media"))
 # plotly.min.js ships inside the plotly package: served from here, never a CDN.
 STATICFILES_DIRS = [
     BASE_DIR / "static",
@@ -186,6 +190,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Enum components are named after fields; choice sets sharing a field name
+    # (`level`, `status`) or one set under several names need a name of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "ModalityEnum": "pods.models.Modality",
+        "RoleEnum": "pods.models.Role",
+        "SkillLevelEnum": "pods.models.SkillLevel",
+        "MeasurementLevelEnum": "tasks.models.MeasurementLevel",
+        "TaskStatusEnum": "tasks.models.TaskStatus",
+        "AnnotationKindEnum": "tasks.models.AnnotationKind",
+        "JobStatusEnum": "tasks.models.JobStatus",
+    },
 }
 
 if EMBEDDED:
