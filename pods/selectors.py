@@ -1,8 +1,9 @@
 """Reads about people and pods, scoped to the asking user."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.crypto import salted_hmac
 
-from pods.models import Client, Person, Pod, Role
+from pods.models import Client, Person, Pod, PodMember, Role
 
 
 def is_staff_wide(user: Person) -> bool:
@@ -40,3 +41,37 @@ def person_list_for_user(*, user: Person) -> QuerySet[Person]:
     if user.role == Role.CLIENT_VIEWER:
         return people.filter(pk=user.pk)
     return people.filter(Q(memberships__pod__members__person=user) | Q(pk=user.pk)).distinct()
+
+
+def pod_with_members_list_for_user(*, user: Person) -> QuerySet[Pod]:
+    """Pods with their members prefetched, for outputs that show lead and coverage."""
+    return pod_list_for_user(user=user).prefetch_related(
+        Prefetch("members", queryset=PodMember.objects.select_related("person"))
+    )
+
+
+def pod_member_list(*, pod: Pod) -> QuerySet[PodMember]:
+    """A pod's members with their people and skills, so a listing costs three queries."""
+    return pod.members.select_related("person").prefetch_related("person__skills")
+
+
+def can_see_names(user: Person) -> bool:
+    """Client viewers see annotators only through `person_pseudonym`."""
+    return user.role != Role.CLIENT_VIEWER
+
+
+def person_pseudonym(person_id: int) -> str:
+    """A stable stand-in for an annotator's name, shown to clients. Keyed with the
+    SECRET_KEY, so it cannot be reversed by hashing candidate ids."""
+    digest = salted_hmac("syncpod.person_pseudonym", str(person_id)).hexdigest()
+    return f"annotator-{digest[:8]}"
+
+
+def person_name_for_user(*, user: Person, person: Person | None) -> str:
+    """How `user` may see `person`: their name for vendor staff, a pseudonym derived
+    from the id (never the username) for client viewers."""
+    if person is None:
+        return "—"
+    if not can_see_names(user):
+        return person_pseudonym(person.pk)
+    return person.get_full_name() or person.username

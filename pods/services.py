@@ -108,3 +108,91 @@ def pod_member_add(*, pod: Pod, person: Person, modality: str, is_lead: bool = F
         raise DomainError(
             f"{person.username} already holds the {modality} role in {pod.name}.", field="person"
         ) from exc
+
+
+def client_update(*, client: Client, name: str | None = None) -> Client:
+    """Rename a client; names stay unique, so a clash is a 400 and not a database error."""
+    if name is not None and name != client.name:
+        if Client.objects.filter(name=name).exclude(pk=client.pk).exists():
+            raise DomainError(f"A client named '{name}' already exists.", field="name")
+        client.name = name
+        client.save(update_fields=["name", "updated_at"])
+    return client
+
+
+_PERSON_UPDATABLE = {
+    "email",
+    "first_name",
+    "last_name",
+    "role",
+    "client",
+    "capacity",
+    "is_available",
+    "is_active",
+}
+
+
+@transaction.atomic
+def person_update(
+    *,
+    person: Person,
+    password: str | None = None,
+    skills: Iterable[tuple[str, str]] | None = None,
+    **changes: object,
+) -> Person:
+    """Change an account. Role and client are checked together as in person_create;
+    leaving the client-viewer role drops the client unless another one is given, and
+    the ops-manager role carries Django admin access (is_staff) with it."""
+    unknown = set(changes) - _PERSON_UPDATABLE
+    if unknown:
+        raise TypeError(f"person_update() cannot change {', '.join(sorted(unknown))}")
+    role = changes.get("role", person.role)
+    if role not in Role.values:
+        raise DomainError(
+            f"'{role}' is not a role; use one of {', '.join(Role.values)}.", field="role"
+        )
+    if role != Role.CLIENT_VIEWER and "client" not in changes:
+        changes["client"] = None
+    client = changes.get("client", person.client)
+    if role == Role.CLIENT_VIEWER and client is None:
+        raise DomainError("A client viewer must belong to a client.", field="client")
+    if role != Role.CLIENT_VIEWER and client is not None:
+        raise DomainError("Only client viewers belong to a client.", field="client")
+    if role == Role.CLIENT_VIEWER and person.memberships.exists():
+        raise DomainError(
+            f"{person.username} is in a pod; take them out of it before making them a "
+            "client viewer.",
+            field="role",
+        )
+    for field, value in changes.items():
+        setattr(person, field, value)
+    person.is_staff = role == Role.OPS_MANAGER or person.is_superuser
+    if password:
+        person.set_password(password)
+    person.save()
+    if skills is not None:
+        person_set_skills(person=person, skills=skills)
+    return person
+
+
+_POD_UPDATABLE = {"name", "client", "is_active"}
+
+
+def pod_update(*, pod: Pod, **changes: object) -> Pod:
+    """Rename, re-home (client affinity) or (de)activate a pod."""
+    unknown = set(changes) - _POD_UPDATABLE
+    if unknown:
+        raise TypeError(f"pod_update() cannot change {', '.join(sorted(unknown))}")
+    name = changes.get("name")
+    if name is not None and Pod.objects.filter(name=name).exclude(pk=pod.pk).exists():
+        raise DomainError(f"A pod named '{name}' already exists.", field="name")
+    for field, value in changes.items():
+        setattr(pod, field, value)
+    pod.save()
+    return pod
+
+
+def pod_member_remove(*, member: PodMember) -> None:
+    """Take a person out of one modality role of a pod. Their tasks stay theirs;
+    routing stops giving them new work in that pod."""
+    member.delete()

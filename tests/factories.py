@@ -110,3 +110,91 @@ def make_task(datapoint: DataPoint, modality: str, assignee: Person, **fields) -
     return Task.objects.create(
         datapoint=datapoint, modality=modality, assignee=assignee, pod=datapoint.pod, **fields
     )
+
+
+def make_annotation(task: Task, *, label: str = "dog", entity: str = "e1", **fields):
+    """A segment on the task's first stream of its modality, written straight to the
+    table (bypassing the open-task check) so tests can place annotations on any task."""
+    from tasks.models import Annotation
+
+    stream = task.datapoint.streams.filter(modality=task.modality).first()
+    fields.setdefault("kind", "segment")
+    fields.setdefault("start_ms", 0.0)
+    fields.setdefault("end_ms", 1000.0)
+    return Annotation.objects.create(task=task, stream=stream, label=label, entity=entity, **fields)
+
+
+def make_job(created_by: Person, **fields):
+    from tasks.models import Job
+
+    fields.setdefault("kind", "import")
+    return Job.objects.create(created_by=created_by, **fields)
+
+
+def make_annotated_datapoint(project: Project, *, pod: Pod | None = None) -> DataPoint:
+    """A data point of a video/audio/text project whose streams sit at different
+    offsets (audio +320 ms, text +40 ms), with entity `dog-1` annotated in every
+    modality, a box and a tag on the video, for pages and timelines. The tasks go to
+    the pod's specialists of each modality, or to new specialists without a pod."""
+    datapoint = make_datapoint(project, pod=pod, offsets={"audio": 320.0, "text": 40.0})
+    members = {m.modality: m.person for m in pod.members.filter(is_lead=False)} if pod else {}
+
+    def task_for(modality: str) -> Task:
+        person = members.get(modality) or make_person(skills=[(modality, "senior")])
+        return make_task(datapoint, modality, person)
+
+    video, audio, text = task_for("video"), task_for("audio"), task_for("text")
+    make_annotation(video, label="dog", entity="dog-1", start_ms=1000.0, end_ms=2000.0)
+    make_annotation(
+        video,
+        kind="bbox",
+        label="dog",
+        entity="dog-1",
+        start_ms=1500.0,
+        end_ms=None,
+        bbox=[10, 20, 40, 30],
+    )
+    make_annotation(video, kind="tag", label="animal", entity="", start_ms=None, end_ms=None)
+    make_annotation(audio, label="dog", entity="dog-1", start_ms=1000.0, end_ms=2000.0)
+    make_annotation(audio, label="car", entity="car-1", start_ms=3000.0, end_ms=3600.0)
+    make_annotation(
+        text,
+        kind="transcript",
+        label="speech",
+        entity="dog-1",
+        start_ms=900.0,
+        end_ms=2100.0,
+        text="look, a puppy",
+        speaker="A",
+    )
+    return datapoint
+
+
+def make_import_record(
+    external_id: str | None = None, *, annotators: dict[str, str] | None = None, **fields
+) -> dict:
+    """One data point as the import API takes it: a video stream at 0 ms and an
+    audio stream at +250 ms, and, for each modality named in `annotators` (modality
+    -> username), a segment of entity `e1` by that person on its stream."""
+    streams = {"video": "cam", "audio": "mic"}
+    record = {
+        "external_id": external_id or unique("ext"),
+        "streams": [
+            {"key": "cam", "modality": "video", "uri": "s3://b/cam.mp4", "rate_hz": 30},
+            {"key": "mic", "modality": "audio", "offset_ms": 250, "rate_hz": 16000},
+        ],
+        "annotations": [
+            {
+                "stream": streams[modality],
+                "annotator": username,
+                "kind": "segment",
+                "label": "dog",
+                "entity": "e1",
+                "start_ms": 100,
+                "end_ms": 900,
+            }
+            for modality, username in (annotators or {}).items()
+        ],
+    }
+    record.update(fields)
+    return record

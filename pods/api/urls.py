@@ -1,5 +1,14 @@
-from rest_framework.routers import DefaultRouter
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-router = DefaultRouter()
+from pods.api.views import ClientViewSet, PersonViewSet, PodViewSet, TokenCreateView
 
-urlpatterns = router.urls
+router = SimpleRouter()
+router.register("clients", ClientViewSet, basename="client")
+router.register("people", PersonViewSet, basename="person")
+router.register("pods", PodViewSet, basename="pod")
+
+urlpatterns = [
+    path("auth/token/", TokenCreateView.as_view(), name="auth-token"),
+    *router.urls,
+]

@@ -177,6 +177,14 @@ def project_update(*, project: Project, **changes: Any) -> Project:
     pods = changes.pop("pods", None)
     for field, value in changes.items():
         setattr(project, field, value)
+    if (
+        Project.objects.filter(client=project.client, name=project.name)
+        .exclude(pk=project.pk)
+        .exists()
+    ):
+        raise DomainError(
+            f"{project.client.name} already has a project named '{project.name}'.", field="name"
+        )
     project.save()
     if pods is not None:
         project.pods.set(list(pods))
