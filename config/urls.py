@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 api_v1 = [
     path("", include("pods.api.urls")),
     path("", include("tasks.api.urls")),
+    path("", include("qa.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,41 @@
+from django.contrib import admin
+
+from qa.models import DataPointValidation, Finding, FindingAnnotation
+
+
+class FindingAnnotationInline(admin.TabularInline):
+    model = FindingAnnotation
+    extra = 0
+    raw_id_fields = ["annotation"]
+
+
+@admin.register(Finding)
+class FindingAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "datapoint",
+        "project",
+        "type",
+        "check_code",
+        "severity",
+        "status",
+        "entity",
+        "modality_a",
+        "modality_b",
+        "measured",
+        "updated_at",
+    ]
+    list_filter = ["status", "type", "check_code", "severity", "project"]
+    search_fields = ["key", "entity", "message", "datapoint__external_id"]
+    raw_id_fields = ["datapoint", "project"]
+    readonly_fields = ["key", "created_at", "updated_at"]
+    list_select_related = ["datapoint", "project"]
+    inlines = [FindingAnnotationInline]
+
+
+@admin.register(DataPointValidation)
+class DataPointValidationAdmin(admin.ModelAdmin):
+    list_display = ["datapoint", "project", "validated_at", "finding_count"]
+    list_filter = ["project"]
+    raw_id_fields = ["datapoint", "project"]
+    list_select_related = ["datapoint", "project"]
