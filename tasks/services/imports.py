@@ -39,7 +39,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from common.jsonl import RecordError, iter_records
-from pods.models import Person
+from pods.models import Person, PodMember
 from tasks.models import Annotation, DataPoint, Project, Stream, Task, TaskStatus
 from tasks.signals import datapoint_submitted
 from tasks.validation import MAX_EXTERNAL_ID, is_storable_text, validate_datapoint
@@ -105,6 +105,7 @@ class _Context:
     project: Project
     modalities: list[str]
     annotator_ids: dict[str, int] = field(default_factory=dict)
+    pods_of: dict[int, frozenset[int]] = field(default_factory=dict)  # person -> project pods
     unknown_annotators: set[str] = field(default_factory=set)
     seen: _SeenDatapoints = field(default_factory=_SeenDatapoints)
     use_copy: bool = False
@@ -372,8 +373,24 @@ def _load_annotators(context: _Context, chunk: list[_Prepared]) -> None:
     unknown.update(unstorable)
     wanted -= unstorable
     for batch in _in_batches(list(wanted)):
-        known.update(Person.objects.filter(username__in=batch).values_list("username", "id"))
+        found = dict(Person.objects.filter(username__in=batch).values_list("username", "id"))
+        known.update(found)
+        pods: dict[int, set[int]] = {person_id: set() for person_id in found.values()}
+        for person_id, pod_id in PodMember.objects.filter(
+            person_id__in=found.values(), pod__projects=context.project
+        ).values_list("person_id", "pod_id"):
+            pods[person_id].add(pod_id)
+        context.pods_of.update((person_id, frozenset(ids)) for person_id, ids in pods.items())
     unknown.update(wanted - known.keys())
+
+
+def _shared_pod(context: _Context, annotator_ids: set[int]) -> int | None:
+    """The one project pod every annotator of a record belongs to, so imported work
+    counts for the pod that did it; None when there is none or it is ambiguous."""
+    if not annotator_ids:
+        return None
+    common = frozenset.intersection(*(context.pods_of.get(a, frozenset()) for a in annotator_ids))
+    return next(iter(common)) if len(common) == 1 else None
 
 
 def _annotator_errors(context: _Context, clean: dict) -> list[dict]:
@@ -483,7 +500,12 @@ def _build_rows(context: _Context, records: list[dict]) -> _Rows:
     rows = _Rows(now=timezone.now())
     annotator_ids = context.annotator_ids
     for datapoint_index, record in enumerate(records):
-        rows.datapoints.append((record["external_id"], record["is_calibration"], record["meta"]))
+        pod_id = _shared_pod(
+            context, {annotator_ids[a["annotator"]] for a in record["annotations"]}
+        )
+        rows.datapoints.append(
+            (record["external_id"], record["is_calibration"], record["meta"], pod_id)
+        )
         stream_index: dict[str, tuple[int, str]] = {}
         for stream in record["streams"]:
             stream_index[stream["key"]] = (len(rows.streams), stream["modality"])
@@ -510,7 +532,9 @@ def _build_rows(context: _Context, records: list[dict]) -> _Rows:
                 copy = copies.get(modality, 0)
                 copies[modality] = copy + 1
                 task = task_index[(modality, annotator)] = len(rows.tasks)
-                rows.tasks.append((datapoint_index, modality, annotator_ids[annotator], copy))
+                rows.tasks.append(
+                    (datapoint_index, modality, annotator_ids[annotator], copy, pod_id)
+                )
             rows.annotations.append(
                 (
                     task,
@@ -547,10 +571,11 @@ def _write_bulk_create(context: _Context, rows: _Rows) -> list[int]:
             external_id=external_id,
             is_calibration=is_calibration,
             meta=meta,
+            pod_id=pod_id,
             created_at=now,
             updated_at=now,
         )
-        for external_id, is_calibration, meta in rows.datapoints
+        for external_id, is_calibration, meta, pod_id in rows.datapoints
     )
     datapoint_ids = [datapoint.pk for datapoint in datapoints]
     streams = Stream.objects.bulk_create(
@@ -572,13 +597,14 @@ def _write_bulk_create(context: _Context, rows: _Rows) -> list[int]:
             modality=modality,
             assignee_id=assignee,
             copy=copy,
+            pod_id=pod_id,
             status=TaskStatus.SUBMITTED,
             is_imported=True,
             submitted_at=now,
             created_at=now,
             updated_at=now,
         )
-        for datapoint, modality, assignee, copy in rows.tasks
+        for datapoint, modality, assignee, copy, pod_id in rows.tasks
     )
     task_ids = [task.pk for task in tasks]
     Annotation.objects.bulk_create(
@@ -670,11 +696,11 @@ def _write_copy(context: _Context, rows: _Rows) -> list[int]:
         _copy(
             cursor,
             datapoint_table,
-            ("id", "project_id", "external_id", "is_calibration", "meta", "created_at",
-             "updated_at"),
+            ("id", "project_id", "external_id", "is_calibration", "meta", "pod_id",
+             "created_at", "updated_at"),
             (
-                (datapoint_id, project_id, external_id, is_calibration, meta, now, now)
-                for datapoint_id, (external_id, is_calibration, meta) in zip(
+                (datapoint_id, project_id, external_id, is_calibration, meta, pod_id, now, now)
+                for datapoint_id, (external_id, is_calibration, meta, pod_id) in zip(
                     datapoint_ids, rows.datapoints, strict=True
                 )
             ),
@@ -692,12 +718,12 @@ def _write_copy(context: _Context, rows: _Rows) -> list[int]:
         _copy(
             cursor,
             task_table,
-            ("id", "datapoint_id", "modality", "assignee_id", "copy", "status", "is_imported",
-             "submitted_at", "created_at", "updated_at"),
+            ("id", "datapoint_id", "modality", "assignee_id", "copy", "pod_id", "status",
+             "is_imported", "submitted_at", "created_at", "updated_at"),
             (
-                (task_id, datapoint_ids[datapoint], modality, assignee, copy_number, submitted,
-                 True, now, now, now)
-                for task_id, (datapoint, modality, assignee, copy_number) in zip(
+                (task_id, datapoint_ids[datapoint], modality, assignee, copy_number, pod_id,
+                 submitted, True, now, now, now)
+                for task_id, (datapoint, modality, assignee, copy_number, pod_id) in zip(
                     task_ids, rows.tasks, strict=True
                 )
             ),

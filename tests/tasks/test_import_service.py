@@ -370,3 +370,36 @@ class TestDatapointsImport:
             (3, "streams"),
             (4, "annotations[0].annotator"),
         ]
+
+
+class TestImportedWorkBelongsToItsPod:
+    def test_a_record_whose_annotators_share_one_project_pod_lands_in_that_pod(self):
+        from pods.models import PodMember
+        from tasks.models import DataPoint, Task
+        from tasks.services.imports import datapoints_import
+        from tests.factories import make_import_record, make_pod, make_project
+
+        pod = make_pod(["video", "audio"])
+        other = make_pod(["video", "audio"])
+        project = make_project(modalities=["video", "audio"], pods=[pod, other])
+        video, audio = (
+            PodMember.objects.filter(pod=pod, modality=m, is_lead=False).first().person
+            for m in ("video", "audio")
+        )
+        outsider = PodMember.objects.filter(pod=other, modality="audio").first().person
+        records = [
+            make_import_record(
+                "ours", annotators={"video": video.username, "audio": audio.username}
+            ),
+            make_import_record(
+                "mixed", annotators={"video": video.username, "audio": outsider.username}
+            ),
+        ]
+
+        datapoints_import(project=project, records=enumerate(records, start=1))
+
+        assert DataPoint.objects.get(external_id="ours").pod == pod
+        assert set(
+            Task.objects.filter(datapoint__external_id="ours").values_list("pod", flat=True)
+        ) == {pod.pk}
+        assert DataPoint.objects.get(external_id="mixed").pod is None
