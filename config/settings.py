@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "channels",
+    "simple_history",
     "pods",
     "tasks",
     "qa",
@@ -92,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -200,6 +202,9 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "tasks.models.TaskStatus",
         "AnnotationKindEnum": "tasks.models.AnnotationKind",
         "JobStatusEnum": "tasks.models.JobStatus",
+        "FindingStatusEnum": "qa.models.FindingStatus",
+        "EscalationStatusEnum": "qa.models.EscalationStatus",
+        "ResolutionOutcomeEnum": "qa.models.ResolutionOutcome",
     },
 }
 
@@ -228,6 +233,22 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": os.environ.get("SYNCPOD_C
 
 # Import bodies larger than this run as a background job (202 + job id).
 SYNCPOD_IMPORT_INLINE_MAX_BYTES = int(os.environ.get("SYNCPOD_IMPORT_INLINE_MAX_BYTES", 2_000_000))
+# Rule feedback: a check dismissed more than this share (with at least the minimum
+# sample of resolved findings) is flagged to operations as a rule to tune.
+SYNCPOD_RULE_TUNE_DISMISSAL_SHARE = float(os.environ.get("SYNCPOD_RULE_TUNE_DISMISSAL_SHARE", 0.3))
+SYNCPOD_RULE_TUNE_MIN_SAMPLE = int(os.environ.get("SYNCPOD_RULE_TUNE_MIN_SAMPLE", 10))
+
+# Route requests with more unrouted data points than this run as a background job.
+SYNCPOD_ROUTE_INLINE_MAX = int(os.environ.get("SYNCPOD_ROUTE_INLINE_MAX", 5000))
+# The periodic job frees tasks untouched this long (and those of people who left).
+SYNCPOD_STALE_TASK_HOURS = float(os.environ.get("SYNCPOD_STALE_TASK_HOURS", 24))
+CELERY_BEAT_SCHEDULE = {
+    "release-stale-tasks": {
+        "task": "tasks.tasks_release_stale",
+        "schedule": 15 * 60,
+        "kwargs": {"hours": SYNCPOD_STALE_TASK_HOURS},
+    },
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("SYNCPOD_MAX_UPLOAD_BYTES", 512 * 1024 * 1024))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -10,6 +10,7 @@ from celery import shared_task
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from common.errors import DomainError
 from tasks.models import Job, JobStatus
 from tasks.services.imports import datapoints_import_file
 
@@ -66,3 +67,45 @@ def datapoints_import(job_id: int) -> None:
         updated_at=now,
     )
     default_storage.delete(path)
+
+
+@shared_task(name="tasks.project_route", acks_late=True)
+def project_route(project_id: int, job_id: int | None = None) -> None:
+    """Route a project's unrouted data points (after an import, or a large route
+    request answered 202). Routing locks its chunks with SKIP LOCKED, so a redelivered
+    or concurrent run routes nothing twice. Progress goes to the Job row, if any."""
+    from tasks.models import Project
+    from tasks.services.routing import project_route as route
+
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None:
+        return
+    jobs = Job.objects.filter(pk=job_id) if job_id else Job.objects.none()
+    jobs.update(status=JobStatus.RUNNING, updated_at=timezone.now())
+    done = 0
+
+    def progress(count: int) -> None:
+        nonlocal done
+        done += count
+        jobs.update(done=done, updated_at=timezone.now())
+
+    try:
+        report = route(project=project, on_progress=progress)
+    except DomainError as error:
+        now = timezone.now()
+        jobs.update(status=JobStatus.FAILED, error=error.message, finished_at=now, updated_at=now)
+        logger.info("Routing project %s: %s", project_id, error.message)
+        return
+    now = timezone.now()
+    jobs.update(status=JobStatus.DONE, result=asdict(report), finished_at=now, updated_at=now)
+
+
+@shared_task(name="tasks.tasks_release_stale")
+def tasks_release_stale(hours: float = 24.0) -> int:
+    """Periodic: free tasks nobody touched for `hours`, or whose specialist went away,
+    then offer them again through the pod queue."""
+    from datetime import timedelta
+
+    from tasks.services.lifecycle import tasks_release_stale as release
+
+    return len(release(older_than=timedelta(hours=hours)))

@@ -319,3 +319,34 @@ class JobOutput(serializers.ModelSerializer):
         if job.status == JobStatus.DONE:
             return 100.0
         return None
+
+
+# Routing and the task lifecycle
+
+
+class TaskNextInput(serializers.Serializer):
+    project = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    modality = serializers.ChoiceField(choices=Modality.choices, required=False)
+
+
+class TaskReassignInput(serializers.Serializer):
+    assignee = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+class TaskReleaseInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, default="released")
+
+
+class RoutingReportOutput(serializers.Serializer):
+    routed = serializers.IntegerField()
+    tasks = serializers.IntegerField()
+    assigned = serializers.IntegerField()
+    queued = serializers.IntegerField()
+    unroutable = serializers.IntegerField()
+    per_pod = serializers.DictField(child=serializers.IntegerField())
+    not_routable = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class JobAcceptedOutput(serializers.Serializer):
+    job = serializers.IntegerField()
+    status_url = serializers.CharField()

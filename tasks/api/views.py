@@ -4,19 +4,26 @@ Thin: every read goes through a selector scoped to the caller (what it leaves ou
 404), every write through a service (whose DomainError is a 400 naming the field).
 """
 
+from dataclasses import asdict
+
+from django.conf import settings
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pods.models import Person
 from pods.permissions import IsAssigneeOrReadOnly, IsOpsManagerOrReadOnly
 from pods.selectors import can_see_names
 from tasks.api import filters
 from tasks.api import serializers as s
+from tasks.jobs import project_route as project_route_job
 from tasks.models import Annotation, DataPoint, Job, Ontology, Project, Task
 from tasks.selectors import (
     annotation_list_for_user,
@@ -24,11 +31,14 @@ from tasks.selectors import (
     datapoint_list_for_user,
     job_list_for_user,
     ontology_with_terms_list_for_user,
+    project_list_for_user,
     project_with_pods_list_for_user,
     task_list_for_user,
 )
 from tasks.services.annotations import annotation_create, annotation_delete, annotation_update
+from tasks.services.lifecycle import task_claim_next, task_reassign, task_release, task_submit
 from tasks.services.projects import ontology_create, project_create, project_update
+from tasks.services.routing import project_route
 
 ID = r"[0-9]+"
 
@@ -95,6 +105,28 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         project = project_update(project=project, **validated(s.ProjectUpdateInput, request))
         return Response(s.ProjectOutput(project).data)
 
+    @extend_schema(
+        request=None,
+        responses={200: s.RoutingReportOutput, 202: s.JobAcceptedOutput},
+        description="Route the project's unrouted data points to one pod each and its "
+        "specialists. Large backlogs run as a job (202).",
+    )
+    @action(detail=True, methods=["post"])
+    def route(self, request: Request, pk: str) -> Response:
+        project = self.get_object()
+        pending = DataPoint.objects.filter(project=project, pod__isnull=True).count()
+        if pending > settings.SYNCPOD_ROUTE_INLINE_MAX:
+            job = Job.objects.create(
+                kind="route", project=project, created_by=request.user, total=pending
+            )
+            transaction.on_commit(lambda: project_route_job.delay(project.pk, job.pk))
+            return Response(
+                {"job": job.pk, "status_url": f"/api/v1/jobs/{job.pk}/"},
+                status=status.HTTP_202_ACCEPTED,
+            )
+        report = project_route(project=project, actor=request.user)
+        return Response(s.RoutingReportOutput(asdict(report)).data)
+
 
 class DataPointViewSet(NamesContextMixin, viewsets.ReadOnlyModelViewSet):
     """Data points. The detail carries streams, tasks and annotations, loaded with a
@@ -119,7 +151,7 @@ class DataPointViewSet(NamesContextMixin, viewsets.ReadOnlyModelViewSet):
 
 class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     """The caller's tasks (pod leads: also their pods'). Client viewers have none.
-    Claiming and transitions come with routing."""
+    `next` claims the caller's next task; submit, release and reassign move it on."""
 
     queryset = Task.objects.none()
     serializer_class = s.TaskOutput
@@ -130,6 +162,51 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return task_list_for_user(user=self.request.user)
+
+    def _task(self, task: Task) -> Response:
+        """The task as the transition left it (after a release the caller may no
+        longer be able to list it, so it is not read back through the selector)."""
+        return Response(s.TaskOutput(task).data)
+
+    @extend_schema(
+        request=s.TaskNextInput,
+        responses={200: s.TaskOutput, 204: None},
+        description="Claim (and start) the caller's next task of the project: their own "
+        "assigned tasks first, then their pods' queues. 204 when there is none.",
+    )
+    @action(detail=False, methods=["post"])
+    def next(self, request: Request) -> Response:
+        data = validated(s.TaskNextInput, request)
+        project = project_list_for_user(user=request.user).filter(pk=data["project"]).first()
+        if project is None:
+            raise ValidationError({"project": ["No project with this id that you work on."]})
+        task = task_claim_next(
+            specialist=request.user, project=project, modality=data.get("modality")
+        )
+        if task is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return self._task(task)
+
+    @extend_schema(request=None, responses=s.TaskOutput)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str) -> Response:
+        return self._task(task_submit(actor=request.user, task=self.get_object()))
+
+    @extend_schema(request=s.TaskReleaseInput, responses=s.TaskOutput)
+    @action(detail=True, methods=["post"])
+    def release(self, request: Request, pk: str) -> Response:
+        data = validated(s.TaskReleaseInput, request)
+        task = task_release(actor=request.user, task=self.get_object(), reason=data["reason"])
+        return self._task(task)
+
+    @extend_schema(request=s.TaskReassignInput, responses=s.TaskOutput)
+    @action(detail=True, methods=["post"])
+    def reassign(self, request: Request, pk: str) -> Response:
+        data = validated(s.TaskReassignInput, request)
+        person = Person.objects.filter(pk=data["assignee"]).first()
+        if person is None:
+            raise ValidationError({"assignee": ["No person with this id."]})
+        return self._task(task_reassign(actor=request.user, task=self.get_object(), to=person))
 
 
 class AnnotationViewSet(

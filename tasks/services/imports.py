@@ -153,7 +153,17 @@ def datapoints_import(
             processed += len(chunk)
             if on_progress is not None:
                 on_progress(processed)
+    if report.created and project.pods.exists():
+        _route_after_import(project.pk)
     return report
+
+
+def _route_after_import(project_id: int) -> None:
+    """New data points go to the pods at once: a routing job after the import (data
+    points that arrived with their annotations already have tasks and are skipped)."""
+    from tasks.jobs import project_route as project_route_job
+
+    transaction.on_commit(lambda: project_route_job.delay(project_id))
 
 
 _gc_lock = threading.Lock()
