@@ -48,8 +48,10 @@ serve: install
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
+# One worker that also runs the periodic jobs (stale tasks, escalations, snapshots);
+# with several workers, run `celery -A config beat` once instead of -B.
 worker: install
-	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2
+	$(BIN)/celery -A config worker -B --loglevel=INFO --concurrency=2
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -10,8 +10,8 @@
 """
 
 import argparse
-import itertools
 import http.client
+import itertools
 import json
 import os
 import socket
@@ -239,7 +239,10 @@ def main() -> None:
         bench_claims(port, claim_project, tokens, args.claims)
     finally:
         daphne.terminate()
-        daphne.wait(timeout=10)
+        try:
+            daphne.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            daphne.kill()
 
 
 if __name__ == "__main__":

@@ -32,7 +32,9 @@ class TestProjectRoute:
         assert report.routed == 10
         for point in points:
             pods = set(Task.objects.filter(datapoint=point).values_list("pod_id", flat=True))
-            modalities = sorted(Task.objects.filter(datapoint=point).values_list("modality", flat=True))
+            modalities = sorted(
+                Task.objects.filter(datapoint=point).values_list("modality", flat=True)
+            )
             assert len(pods) == 1
             assert modalities == sorted(MODALITIES)
             point.refresh_from_db()
@@ -142,7 +144,7 @@ class TestProjectRoute:
         assert not Task.objects.filter(assignee=away).exists()
 
     def test_client_viewers_in_no_pod_are_never_routed_work(self):
-        project, (pod,), _ = routed_project([MODALITIES], datapoints=2)
+        project, _, _ = routed_project([MODALITIES], datapoints=2)
         pod_create(name="spare")
 
         project_route(project=project)

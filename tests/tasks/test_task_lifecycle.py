@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from common.errors import DomainError
 from pods.models import PodMember, Role
-from pods.services import pod_member_add
 from tasks.models import Task, TaskStatus, TaskTransition
 from tasks.services.lifecycle import (
     task_claim_next,
@@ -198,7 +197,7 @@ def test_32_specialists_claiming_at_once_never_receive_the_same_task():
                 got.append(task.pk)
                 task_submit(actor=person, task=task)
             claimed[person.pk] = got
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
