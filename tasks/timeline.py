@@ -171,9 +171,14 @@ def annotations_by_stream(
 
 
 def build_figure(
-    streams: Sequence[StreamRecord], annotations: Iterable[AnnotationRecord]
+    streams: Sequence[StreamRecord],
+    annotations: Iterable[AnnotationRecord],
+    *,
+    highlights: Sequence[Any] = (),
 ) -> dict[str, Any]:
-    """The plotly figure (a JSON-ready dict with `data` and `layout`)."""
+    """The plotly figure (a JSON-ready dict with `data` and `layout`). `highlights`
+    (objects with start_ms, end_ms, label, severity on the master clock) are shaded
+    across every row, so a finding shows where on the clock it is."""
     annotations = list(annotations)
     colours = entity_colours(annotations)
     by_stream: dict[str, list[AnnotationRecord]] = defaultdict(list)
@@ -190,7 +195,28 @@ def build_figure(
         if points is not None:
             traces.append(points)
 
-    return {"data": traces, "layout": _layout(streams, left, right)}
+    layout = _layout(streams, left, right)
+    layout["shapes"] = [_highlight_shape(highlight) for highlight in highlights]
+    return {"data": traces, "layout": layout}
+
+
+HIGHLIGHT_COLOURS = {"error": "rgba(164, 38, 44, 0.14)", "warning": "rgba(138, 75, 0, 0.12)"}
+
+
+def _highlight_shape(highlight: Any) -> dict[str, Any]:
+    return {
+        "type": "rect",
+        "xref": "x",
+        "yref": "paper",
+        "x0": highlight.start_ms,
+        "x1": max(highlight.end_ms, highlight.start_ms + 1),
+        "y0": 0,
+        "y1": 1,
+        "line": {"width": 0},
+        "fillcolor": HIGHLIGHT_COLOURS.get(highlight.severity, "rgba(52, 81, 178, 0.10)"),
+        "layer": "below",
+        "name": highlight.label,
+    }
 
 
 def _interval_trace(

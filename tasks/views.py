@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from pods.models import Person, Pod, Role
 from pods.selectors import is_staff_wide, pod_list_for_user
+from tasks.panels import datapoint_panels
 from tasks.selectors import (
     datapoint_detail_for_user,
     datapoint_records_for_user,
@@ -104,13 +105,16 @@ def datapoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Every stream and annotation of a data point on one master-clock timeline."""
     datapoint = get_object_or_404(datapoint_detail_for_user(user=request.user), pk=pk)
     records = datapoint_records_for_user(user=request.user, datapoint=datapoint)
+    panels = datapoint_panels(user=request.user, datapoint=datapoint)
+    highlights = [highlight for panel in panels for highlight in panel.highlights]
     return render(
         request,
         "tasks/datapoint_detail.html",
         {
             "datapoint": datapoint,
             "records": records,
-            "figure": build_figure(records.streams, records.annotations),
+            "panels": panels,
+            "figure": build_figure(records.streams, records.annotations, highlights=highlights),
             "entities": entity_colours(records.annotations),
             "by_stream": annotations_by_stream(records.streams, records.annotations),
             "show_pods": request.user.role != Role.CLIENT_VIEWER,
