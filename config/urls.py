@@ -6,6 +6,7 @@ api_v1 = [
     path("", include("pods.api.urls")),
     path("", include("tasks.api.urls")),
     path("", include("qa.api.urls")),
+    path("", include("metrics.api.urls")),
 ]
 
 urlpatterns = [
@@ -15,4 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("pods.urls")),
     path("", include("tasks.urls")),
+    path("", include("metrics.urls")),
+    path("", include("qa.urls")),
+    path("", include("qa.urls_findings")),
 ]

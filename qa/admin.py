@@ -1,6 +1,13 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
-from qa.models import DataPointValidation, Finding, FindingAnnotation
+from qa.models import (
+    DataPointValidation,
+    Escalation,
+    EscalationFinding,
+    Finding,
+    FindingAnnotation,
+)
 
 
 class FindingAnnotationInline(admin.TabularInline):
@@ -39,3 +46,30 @@ class DataPointValidationAdmin(admin.ModelAdmin):
     list_filter = ["project"]
     raw_id_fields = ["datapoint", "project"]
     list_select_related = ["datapoint", "project"]
+
+
+class EscalationFindingInline(admin.TabularInline):
+    model = EscalationFinding
+    extra = 0
+    raw_id_fields = ["finding"]
+
+
+@admin.register(Escalation)
+class EscalationAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "id",
+        "datapoint",
+        "project",
+        "modality_a",
+        "modality_b",
+        "severity",
+        "status",
+        "expert",
+        "due_at",
+        "raised_at",
+    ]
+    list_filter = ["status", "severity", "project"]
+    search_fields = ["datapoint__external_id", "note"]
+    raw_id_fields = ["datapoint", "project", "expert"]
+    list_select_related = ["datapoint", "project", "expert"]
+    inlines = [EscalationFindingInline]

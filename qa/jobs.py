@@ -26,3 +26,28 @@ def datapoints_validate(datapoint_ids: list[int], job_id: int | None = None) -> 
             validation_job_fail(job_id=job_id, error=f"{type(error).__name__}: {error}")
         raise
     return summary.as_dict()
+
+
+@shared_task(name="qa.escalations_open", acks_late=True, autoretry_for=(OperationalError,))
+def escalations_open(datapoint_ids: list[int]) -> list[int]:
+    """Escalate the data points whose findings stayed open after validation.
+    Idempotent, so a redelivered job opens nothing twice."""
+    from qa.services.escalations import escalations_open as service
+
+    return [escalation.pk for escalation in service(datapoint_ids=datapoint_ids)]
+
+
+@shared_task(name="qa.escalations_open_after_grace")
+def escalations_open_after_grace() -> list[int]:
+    """Periodic: escalate findings left open past the grace period."""
+    from qa.services.escalations import escalations_open_after_grace as service
+
+    return [escalation.pk for escalation in service()]
+
+
+@shared_task(name="qa.escalations_raise_overdue")
+def escalations_raise_overdue() -> list[int]:
+    """Periodic: raise escalations past their due time to operations managers."""
+    from qa.services.escalations import escalations_raise_overdue as service
+
+    return service()

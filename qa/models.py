@@ -4,8 +4,10 @@ validated (the sync-error rate's denominator)."""
 import operator
 from functools import reduce
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from common.models import TimestampedModel
 from pods.models import Modality
@@ -16,10 +18,14 @@ __all__ = [
     "ACTIVE_STATUSES",
     "Check",
     "DataPointValidation",
+    "Escalation",
+    "EscalationFinding",
+    "EscalationStatus",
     "Finding",
     "FindingAnnotation",
     "FindingStatus",
     "FindingType",
+    "ResolutionOutcome",
     "Severity",
 ]
 
@@ -77,6 +83,9 @@ class Finding(TimestampedModel):
         Annotation, through="FindingAnnotation", related_name="findings", blank=True
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Saves through the ORM (an expert's resolution) are audited; validation writes
+    # findings with bulk statements, which bypass history by design.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["datapoint_id", "id"]
@@ -163,3 +172,126 @@ class DataPointValidation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.datapoint_id} validated {self.validated_at:%Y-%m-%d %H:%M}"
+
+
+class EscalationStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLAIMED = "claimed", "Claimed"
+    RESOLVED = "resolved", "Resolved"
+
+
+ACTIVE_ESCALATION_STATUSES = (EscalationStatus.OPEN, EscalationStatus.CLAIMED)
+
+
+class ResolutionOutcome(models.TextChoices):
+    FIXED = "fixed", "Fixed (annotations corrected)"
+    ACCEPTED = "accepted", "Accepted (both are right)"
+    DISMISSED = "dismissed", "Dismissed (false positive)"
+
+
+class Escalation(TimestampedModel):
+    """The open findings of one data point that its specialists did not fix, routed
+    to an expert whose skills cover the modality pair. `expert` is whom routing
+    assigned it to until someone claims it, then the claimer. At most one escalation
+    per data point is open or claimed at a time (a database constraint)."""
+
+    datapoint = models.ForeignKey(DataPoint, on_delete=models.CASCADE, related_name="escalations")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="escalations")
+    findings = models.ManyToManyField(
+        Finding, through="EscalationFinding", related_name="escalations"
+    )
+    modality_a = models.CharField(max_length=20, choices=Modality.choices)
+    modality_b = models.CharField(
+        max_length=20, choices=Modality.choices, blank=True, help_text="Blank for one modality."
+    )
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalations",
+    )
+    status = models.CharField(
+        max_length=10, choices=EscalationStatus.choices, default=EscalationStatus.OPEN
+    )
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.ERROR)
+    due_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    raised_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was raised to operations as overdue."
+    )
+    note = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["datapoint"],
+                condition=Q(status__in=ACTIVE_ESCALATION_STATUSES),
+                name="one_active_escalation_per_datapoint",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=EscalationStatus.values), name="escalation_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__in=Severity.values), name="escalation_severity_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(modality_a__in=Modality.values), name="escalation_modality_a_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(modality_b="")
+                | (Q(modality_b__in=Modality.values) & Q(modality_a__lt=F("modality_b"))),
+                name="escalation_modality_pair_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=EscalationStatus.OPEN)
+                | (Q(expert__isnull=False) & Q(claimed_at__isnull=False)),
+                name="claimed_escalation_has_expert",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status=EscalationStatus.RESOLVED) & Q(resolved_at__isnull=False))
+                | (~Q(status=EscalationStatus.RESOLVED) & Q(resolved_at__isnull=True)),
+                name="escalation_resolved_iff_resolved_at",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=EscalationStatus.RESOLVED) | ~Q(note=""),
+                name="resolved_escalation_has_note",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="escalation_status_due"),
+            models.Index(fields=["expert", "status"], name="escalation_expert_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"escalation {self.pk} of {self.datapoint_id} ({self.status})"
+
+    @property
+    def modality_pair(self) -> str:
+        return f"{self.modality_a}|{self.modality_b}" if self.modality_b else self.modality_a
+
+
+class EscalationFinding(models.Model):
+    """A finding an escalation gathered, and the expert's outcome once resolved."""
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="items")
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="escalation_items")
+    outcome = models.CharField(max_length=10, choices=ResolutionOutcome.choices, blank=True)
+
+    class Meta:
+        ordering = ["escalation_id", "finding_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["escalation", "finding"], name="escalation_finding_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="") | Q(outcome__in=ResolutionOutcome.values),
+                name="escalation_outcome_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.escalation_id}→{self.finding_id} {self.outcome or 'pending'}"

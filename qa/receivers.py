@@ -21,8 +21,12 @@ def project_rules_check(sender: type[Project], instance: Project, raw: bool, **k
 
 def datapoint_submitted_validate(sender: Any, *, datapoint_ids: list[int], **kwargs: Any) -> None:
     """Every task of these data points is submitted: validate them in a job once the
-    submitting transaction commits (tasks sends the signal after commit already)."""
+    submitting transaction commits (tasks sends the signal after commit already),
+    then escalate the findings that stay open (linked, so it runs after validation)."""
     from qa.jobs import datapoints_validate as datapoints_validate_job
+    from qa.jobs import escalations_open as escalations_open_job
 
     ids = list(datapoint_ids)
-    transaction.on_commit(lambda: datapoints_validate_job.delay(ids))
+    transaction.on_commit(
+        lambda: datapoints_validate_job.apply_async((ids,), link=escalations_open_job.si(ids))
+    )

@@ -9,8 +9,9 @@ by the loader and by the tests alike, so raw stream times never reach a check.
 import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
+from types import MappingProxyType
 from typing import Any
 
 from qa.checks.codes import INTERVAL_KINDS, TRACK_KINDS
@@ -79,6 +80,9 @@ class StreamRecord:
         return parse_projection(self.calibration)
 
 
+_NO_ATTRIBUTES: Mapping[str, Any] = MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class AnnotationRecord:
     id: int
@@ -134,6 +138,45 @@ class AnnotationRecord:
             attributes or {},
         )
 
+    @classmethod
+    def on_stream_parsed(
+        cls,
+        stream: StreamRecord,
+        id: int,
+        datapoint_id: int,
+        task_id: int,
+        annotator_id: int | None,
+        kind: str,
+        label: str,
+        entity: str,
+        start_ms: float | None,
+        end_ms: float | None,
+        bbox: tuple[float, float, float, float] | None,
+        cuboid: "Cuboid | None",
+    ) -> "AnnotationRecord":
+        """`on_stream` for geometry already parsed (the loader's fast path on
+        PostgreSQL): positional, and filling the slots directly, which is about
+        twice as fast as a frozen dataclass's __init__ and gives an equal record."""
+        offset = stream.offset_ms
+        record = _new_object(cls)
+        (s_id, s_dp, s_task, s_ann, s_mod, s_key, s_kind, s_label, s_entity) = _SETTERS[:9]
+        (s_start, s_end, s_bbox, s_cuboid, s_attributes) = _SETTERS[9:]
+        s_id(record, id)
+        s_dp(record, datapoint_id)
+        s_task(record, task_id)
+        s_ann(record, annotator_id)
+        s_mod(record, stream.modality)
+        s_key(record, stream.key)
+        s_kind(record, kind)
+        s_label(record, label)
+        s_entity(record, entity)
+        s_start(record, None if start_ms is None else start_ms + offset)
+        s_end(record, None if end_ms is None else end_ms + offset)
+        s_bbox(record, bbox)
+        s_cuboid(record, cuboid)
+        s_attributes(record, _NO_ATTRIBUTES)
+        return record
+
     @property
     def is_interval(self) -> bool:
         return self.kind in INTERVAL_KINDS and self.start_ms is not None and self.end_ms is not None
@@ -150,6 +193,13 @@ class AnnotationRecord:
     @property
     def last_ms(self) -> float | None:
         return self.end_ms if self.end_ms is not None else self.start_ms
+
+
+_new_object = object.__new__
+# The slot descriptors of every field, in field order: their __set__ bypasses the
+# frozen __setattr__, for on_stream_parsed only.
+_SETTERS = tuple(getattr(AnnotationRecord, f.name).__set__ for f in fields(AnnotationRecord))
+assert len(_SETTERS) == 14
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +232,18 @@ class Scene:
         return {stream.key: stream for stream in self.streams}
 
     @cached_property
+    def time_ordered(self) -> list[AnnotationRecord]:
+        """Every annotation in master-time order (untimed last, then by id): sorted
+        once, so the groupings below come out in that order without sorting again."""
+        return sorted(self.annotations, key=_time_order)
+
+    @cached_property
     def by_entity(self) -> dict[str, dict[str, list[AnnotationRecord]]]:
         """entity -> modality -> annotations in master-time order (untimed last)."""
         grouped: dict[str, dict[str, list[AnnotationRecord]]] = defaultdict(
             lambda: defaultdict(list)
         )
-        for annotation in sorted(self.annotations, key=_time_order):
+        for annotation in self.time_ordered:
             if annotation.entity:
                 grouped[annotation.entity][annotation.modality].append(annotation)
         return {entity: dict(modalities) for entity, modalities in grouped.items()}
@@ -196,7 +252,7 @@ class Scene:
     def tracks(self) -> dict[str, list[Track]]:
         """entity -> its tracks (boxes or cuboids per stream, annotator and kind)."""
         grouped: dict[tuple, list[AnnotationRecord]] = defaultdict(list)
-        for annotation in self.annotations:
+        for annotation in self.time_ordered:
             if annotation.entity and annotation.is_track_point:
                 key = (
                     annotation.entity,
@@ -207,7 +263,6 @@ class Scene:
                 grouped[key].append(annotation)
         tracks: dict[str, list[Track]] = defaultdict(list)
         for (entity, stream_key, task_id, kind), items in sorted(grouped.items()):
-            items.sort(key=_time_order)
             tracks[entity].append(
                 Track(entity, stream_key, items[0].modality, task_id, kind, tuple(items))
             )

@@ -1,7 +1,7 @@
 """Missing cross-modal references: unmentioned_entity, unmatched_event and
 count_mismatch."""
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from itertools import combinations, pairwise
 from math import isfinite
@@ -135,11 +135,9 @@ def _unmatched_draft(ctx, scene, source, partner, event, coverage, slack) -> Fin
 def _entity_concepts(scene: Scene, ctx: CheckContext) -> dict[str, dict[str, str]]:
     """modality -> entity -> its concept there (the most used, if annotators differ)."""
     out: dict[str, dict[str, str]] = defaultdict(dict)
-    for entity, per_modality in scene.by_entity.items():
-        for modality, annotations in per_modality.items():
-            used = Counter(c for a in annotations if (c := ctx.concept(a)) is not None)
-            if used:
-                out[modality][entity] = min(used, key=lambda c: (-used[c], c))
+    for entity, per_modality in ctx.concept_groups(scene).items():
+        for modality, concepts in per_modality.items():
+            out[modality][entity] = min(concepts, key=lambda c: (-len(concepts[c]), c))
     return out
 
 

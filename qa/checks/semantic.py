@@ -29,21 +29,17 @@ class LabelMismatch:
     partner_concept: str
 
 
-def label_mismatches(scene: Scene, ctx: CheckContext) -> Iterator[LabelMismatch]:
+def label_mismatches(scene: Scene, ctx: CheckContext) -> tuple[LabelMismatch, ...]:
     """For every entity and modality pair, compare each concept with its best match
     in the partner modality: the same concept if any annotator used it, else a
     related one, else the most used. Overlap copies of one modality are never
-    compared with each other (that is agreement, not sync)."""
-    for entity, per_modality in scene.by_entity.items():
-        concepts: dict[str, dict[str, list[AnnotationRecord]]] = {}
-        for modality, annotations in per_modality.items():
-            grouped = defaultdict(list)
-            for annotation in annotations:
-                concept = ctx.concept(annotation)
-                if concept is not None:
-                    grouped[concept].append(annotation)
-            if grouped:
-                concepts[modality] = grouped
+    compared with each other (that is agreement, not sync). Computed once per scene
+    for label_conflict and concept_level both."""
+    return ctx.per_scene(scene, "label_mismatches", lambda: tuple(_label_mismatches(scene, ctx)))
+
+
+def _label_mismatches(scene: Scene, ctx: CheckContext) -> Iterator[LabelMismatch]:
+    for entity, concepts in ctx.concept_groups(scene).items():
         for mod_a, mod_b in combinations(sorted(concepts), 2):
             for mine, theirs in (
                 (concepts[mod_a], concepts[mod_b]),

@@ -6,15 +6,18 @@ Annotation attributes are not loaded: no check reads them, and decoding a third 
 column per annotation costs more than any check. A check that needs them adds the
 column here."""
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db import connection
+
 from qa.checks.context import CheckContext
 from qa.checks.ontology import OntologyView, TermRecord
-from qa.checks.records import AnnotationRecord, Scene, StreamRecord
+from qa.checks.records import AnnotationRecord, Cuboid, Scene, StreamRecord, parse_bbox
 from qa.rules import rules_parse
-from tasks.models import Annotation, DataPoint, Project, Stream, Term
+from tasks.models import Annotation, DataPoint, Project, Stream, Task, Term
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,10 @@ def batches_load(*, datapoint_ids: Sequence[int]) -> list[ProjectBatch]:
         return []
     contexts = _contexts(set(datapoints.values()))
     streams = _streams(datapoints)
-    annotations = _annotations(datapoints, streams)
+    if connection.vendor == "postgresql":
+        annotations = _annotations_postgresql(datapoints, streams)
+    else:
+        annotations = _annotations(datapoints, streams)
     by_project: dict[int, list[Scene]] = defaultdict(list)
     for datapoint_id, project_id in datapoints.items():
         by_project[project_id].append(
@@ -128,6 +134,87 @@ def _annotations(
                 kind=kind,
                 label=label,
                 entity=entity,
+            )
+        )
+    return annotations
+
+
+def _annotation_sql() -> str:
+    annotation, task = Annotation._meta.db_table, Task._meta.db_table
+    return (
+        "SELECT a.id, t.datapoint_id, a.task_id, t.assignee_id, a.stream_id, a.kind, "
+        "a.label, a.entity, a.start_ms, a.end_ms, a.bbox::text, a.cuboid::text "
+        f"FROM {annotation} a JOIN {task} t ON t.id = a.task_id "
+        "WHERE t.datapoint_id = ANY(%s)"
+    )
+
+
+# PostgreSQL prints jsonb in one canonical form: ", " between items, object keys
+# shortest first. The usual shapes are read with str.partition / str.split;
+# anything else goes through json and the same parsers as on SQLite.
+def _bbox_from_text(text: str) -> tuple[float, float, float, float] | None:
+    if text[0] == "[":
+        parts = text[1:-1].split(", ")
+        if len(parts) == 4:
+            try:
+                return tuple(map(float, parts))  # type: ignore[return-value]
+            except ValueError:
+                pass
+    return parse_bbox(json.loads(text))
+
+
+def _cuboid_from_text(text: str) -> Cuboid | None:
+    head, _, rest = text.partition(', "size": [')
+    size, _, center = rest.partition('], "center": [')
+    if head.startswith('{"yaw": ') and center.endswith("]}"):
+        center_parts, size_parts = center[:-2].split(", "), size.split(", ")
+        if len(center_parts) == 3 and len(size_parts) == 3:
+            try:
+                return Cuboid(
+                    tuple(map(float, center_parts)),  # type: ignore[arg-type]
+                    tuple(map(float, size_parts)),  # type: ignore[arg-type]
+                    float(head[8:]) or 0.0,
+                )
+            except ValueError:
+                pass
+    return Cuboid.parse(json.loads(text))
+
+
+_ANNOTATION_SQL: str | None = None
+
+
+def _annotations_postgresql(
+    datapoints: dict[int, int], streams: dict[int, dict[int, StreamRecord]]
+) -> dict[int, list[AnnotationRecord]]:
+    """Same records as `_annotations`, from one raw query returning plain tuples:
+    no Django converters, geometry as jsonb text parsed by the helpers above."""
+    global _ANNOTATION_SQL
+    if _ANNOTATION_SQL is None:
+        _ANNOTATION_SQL = _annotation_sql()
+    annotations: dict[int, list[AnnotationRecord]] = defaultdict(list)
+    build = AnnotationRecord.on_stream_parsed
+    bbox_from_text, cuboid_from_text = _bbox_from_text, _cuboid_from_text
+    with connection.cursor() as cursor:
+        cursor.execute(_ANNOTATION_SQL, [list(datapoints)])
+        rows = cursor.fetchall()
+    for pk, dp, task, assignee, stream_id, kind, label, entity, s, e, bbox, cub in rows:
+        stream = streams[dp].get(stream_id)
+        if stream is None:  # an annotation on another data point's stream: not ours
+            continue
+        annotations[dp].append(
+            build(
+                stream,
+                pk,
+                dp,
+                task,
+                assignee,
+                kind,
+                label,
+                entity,
+                s,
+                e,
+                None if bbox is None else bbox_from_text(bbox),
+                None if cub is None else cuboid_from_text(cub),
             )
         )
     return annotations

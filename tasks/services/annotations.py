@@ -127,9 +127,11 @@ def annotation_create(*, actor: Person, task: Task, data: dict) -> Annotation:
     `annotation.created` after commit."""
     task = _locked_open_task(actor=actor, task=task)
     clean, stream = _validated(task=task, data=data)
-    annotation = Annotation.objects.create(
+    annotation = Annotation(
         task=task, stream=stream, **{name: clean[name] for name in _EDITABLE_FIELDS}
     )
+    annotation._history_user = actor  # the audit trail's "who", on every way in
+    annotation.save(force_insert=True)
     if task.status == TaskStatus.ASSIGNED:
         task.status = TaskStatus.IN_PROGRESS
         task.save(update_fields=["status", "updated_at"])
@@ -149,6 +151,7 @@ def annotation_update(*, actor: Person, annotation: Annotation, data: dict) -> A
     annotation.stream = stream
     for name in _EDITABLE_FIELDS:
         setattr(annotation, name, clean[name])
+    annotation._history_user = actor
     annotation.save()
     _publish("annotation.updated", annotation)
     return annotation
@@ -162,5 +165,34 @@ def annotation_delete(*, actor: Person, annotation: Annotation) -> None:
     annotation = Annotation.objects.select_related("stream").get(pk=annotation.pk)
     annotation.task = task
     payload = annotation_payload(annotation)
+    annotation._history_user = actor
     annotation.delete()
     publish_on_commit(datapoint_group(task.datapoint_id), "annotation.deleted", payload)
+
+
+@transaction.atomic
+def annotation_correct(
+    *, actor: Person, annotation: Annotation, data: dict, reason: str
+) -> Annotation:
+    """Change an annotation of a task whatever its status, as an adjudicator: the
+    expert resolving an escalation corrects submitted work. The caller has checked
+    that `actor` holds that right (qa checks the expert's claim on the data point's
+    escalation); this only validates the merged annotation as `annotation_update`
+    does, records `actor` and `reason` in the annotation's history and publishes
+    `annotation.updated` after commit."""
+    task = (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("assignee")
+        .get(pk=annotation.task_id)
+    )
+    annotation = Annotation.objects.select_related("stream").get(pk=annotation.pk)
+    clean, stream = _validated(task=task, data={**_as_data(annotation), **data})
+    annotation.task = task
+    annotation.stream = stream
+    for name in _EDITABLE_FIELDS:
+        setattr(annotation, name, clean[name])
+    annotation._history_user = actor
+    annotation._change_reason = reason[:100]
+    annotation.save()
+    _publish("annotation.updated", annotation)
+    return annotation

@@ -78,3 +78,26 @@ class TestUnknownTerm:
         scene.add("cam", "tag", " CAR ")
 
         assert run("unknown_term", scene.build()) == []
+
+
+class TestSharedLabelResolution:
+    def test_label_conflict_and_concept_level_compare_the_labels_of_a_scene_once(self):
+        from qa.checks import granularity, semantic
+        from tests.qa.scenes import context
+
+        scene = _scene()
+        scene.add("cam", "segment", "dog", entity="pet-1", start=0, end=1000)
+        scene.add("mic", "segment", "cat", entity="pet-1", start=0, end=1000)
+        scene.add("caption", "tag", "animal", entity="pet-1")
+        built, ctx = scene.build(), context()
+
+        conflicts = semantic.label_conflict([built], ctx)
+        levels = granularity.concept_level([built], ctx)
+
+        assert semantic.label_mismatches(built, ctx) is semantic.label_mismatches(built, ctx)
+        assert [d.check for d in conflicts] == ["label_conflict"]
+        assert {d.check for d in levels} == {"concept_level"}
+        # another context (other rules or ontology) never reuses this one's result
+        assert semantic.label_mismatches(built, context()) is not semantic.label_mismatches(
+            built, ctx
+        )
