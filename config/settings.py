@@ -203,6 +203,7 @@ SPECTACULAR_SETTINGS = {
         "AnnotationKindEnum": "tasks.models.AnnotationKind",
         "JobStatusEnum": "tasks.models.JobStatus",
         "FindingStatusEnum": "qa.models.FindingStatus",
+        "IterationStatusEnum": "metrics.models.IterationStatus",
         "EscalationStatusEnum": "qa.models.EscalationStatus",
         "ResolutionOutcomeEnum": "qa.models.ResolutionOutcome",
     },
@@ -214,9 +215,18 @@ if EMBEDDED:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
 else:
+    # Redis pub/sub: a group event is one PUBLISH, fanned out to the sockets inside each
+    # daphne process; the list-based core layer costs one Redis round trip per socket
+    # and could not carry a 200-socket room (bench/realtime.py). Events are at-most-
+    # once: state (comments, locks, presence) lives in the database and every socket
+    # reloads it on (re)connect. SYNCPOD_CHANNEL_LAYER=core switches back.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": (
+                "channels_redis.core.RedisChannelLayer"
+                if os.environ.get("SYNCPOD_CHANNEL_LAYER") == "core"
+                else "channels_redis.pubsub.RedisPubSubChannelLayer"
+            ),
             "CONFIG": {
                 "hosts": [REDIS_URL],
                 "prefix": os.environ.get("SYNCPOD_CHANNEL_PREFIX", "syncpod"),
@@ -248,6 +258,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60,
         "kwargs": {"hours": SYNCPOD_STALE_TASK_HOURS},
     },
+    # Dashboards read project quality snapshots; refresh them hourly.
+    "projects-quality-snapshot": {
+        "task": "metrics.projects_snapshot",
+        "schedule": 60 * 60,
+    },
+    # Escalate findings left open past the grace period; raise overdue escalations.
+    "escalations-open-after-grace": {"task": "qa.escalations_open_after_grace", "schedule": 900},
+    "escalations-raise-overdue": {"task": "qa.escalations_raise_overdue", "schedule": 300},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("SYNCPOD_MAX_UPLOAD_BYTES", 512 * 1024 * 1024))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

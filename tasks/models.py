@@ -7,6 +7,7 @@ the data point's master clock through `Stream.offset_ms` first.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from common.models import TimestampedModel
 from pods.models import Client, Modality, Pod
@@ -259,6 +260,8 @@ class Annotation(TimestampedModel):
     text = models.TextField(blank=True)
     speaker = models.CharField(max_length=100, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
+    # Audit trail of changes saved through the ORM; bulk imports bypass it by design.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["task_id", "start_ms", "id"]
@@ -364,3 +367,60 @@ class TaskTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id}: {self.from_status} → {self.to_status}"
+
+
+class Comment(models.Model):
+    """One message of a data point's discussion thread, written over the workspace
+    socket (or any other door) through `tasks.services.comments`."""
+
+    datapoint = models.ForeignKey(DataPoint, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+    )
+    body = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["datapoint_id", "created_at", "id"]
+        indexes = [models.Index(fields=["datapoint", "created_at"], name="comment_datapoint_at")]
+
+    def __str__(self) -> str:
+        return f"comment #{self.pk} on {self.datapoint_id}"
+
+
+class AnnotationLock(models.Model):
+    """A soft lock: "I am editing this annotation". Advisory (writes do not check it);
+    it only tells the others. It lapses at `expires_at` unless renewed, so a tab that
+    closed without saying so frees it; `connection` is the socket that holds it, so
+    a disconnect releases exactly that tab's locks."""
+
+    annotation = models.OneToOneField(Annotation, on_delete=models.CASCADE, related_name="lock")
+    datapoint = models.ForeignKey(DataPoint, on_delete=models.CASCADE, related_name="locks")
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    connection = models.CharField(max_length=200, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["datapoint", "expires_at"], name="lock_datapoint_expires")]
+
+    def __str__(self) -> str:
+        return f"lock on annotation {self.annotation_id} until {self.expires_at:%H:%M:%S}"
+
+
+class Presence(models.Model):
+    """One open workspace socket on a data point: who is there, on which modality.
+    Rows are written at connect and deleted at disconnect; `seen_at` is renewed by the
+    client's heartbeat, so the rows of a process that died unannounced lapse (readers
+    ignore rows older than `tasks.services.presence.PRESENCE_TTL`)."""
+
+    datapoint = models.ForeignKey(DataPoint, on_delete=models.CASCADE, related_name="presences")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    connection = models.CharField(max_length=200, unique=True)
+    modality = models.CharField(max_length=100, blank=True)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["datapoint", "seen_at"], name="presence_datapoint_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} on {self.datapoint_id}"

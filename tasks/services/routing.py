@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from common.bulk import copy_or_create, copy_rows, is_postgres, reserve_ids
 from common.errors import DomainError
-from pods.models import Person, PodMember, Role, Skill, SkillLevel
+from pods.models import Person, Pod, PodMember, Role, Skill, SkillLevel
 from tasks.models import OPEN_TASK_STATUSES, DataPoint, Project, Task, TaskStatus, TaskTransition
 from tasks.services.lifecycle import publish_assigned
 
@@ -70,13 +70,15 @@ def min_levels(project: Project) -> dict[str, int]:
     return {modality: LEVEL_RANK.get(level, 0) for modality, level in wanted.items()}
 
 
-def pod_plans(*, project: Project) -> list[PodPlan]:
+def pod_plans(*, project: Project, pod: Pod | None = None) -> list[PodPlan]:
     """The project's active pods with their eligible specialists per modality and loads.
     Pods dedicated to another client are never used. A pod lacking an eligible
     specialist for any project modality is listed with what it misses."""
     pods = project.pods.filter(is_active=True).filter(
         Q(client__isnull=True) | Q(client_id=project.client_id)
     )
+    if pod is not None:
+        pods = pods.filter(pk=pod.pk)
     pods = list(pods.values("id", "name", "client_id"))
     pod_ids = [pod["id"] for pod in pods]
     floors = min_levels(project)
@@ -160,13 +162,25 @@ def project_route(
     chunk_size: int = 2000,
     on_progress: Callable[[int], None] | None = None,
     actor: Person | None = None,
+    pod: Pod | None = None,
+    overlap: int | None = None,
 ) -> RoutingReport:
     """Route the project's unrouted data points (no pod, no tasks). Chunks are locked with
-    SKIP LOCKED, so concurrent routing runs never route one data point twice."""
+    SKIP LOCKED, so concurrent routing runs never route one data point twice. `pod`
+    pins the data points to that pod (a calibration batch goes to its own pod);
+    `overlap` overrides the project's copies per calibration item for this run."""
+    if overlap is not None and overlap < 1:
+        raise DomainError("Overlap is at least 1.", field="overlap")
     report = RoutingReport()
-    plans = pod_plans(project=project)
+    plans = pod_plans(project=project, pod=pod)
     routable = [plan for plan in plans if not plan.missing]
     report.not_routable = {plan.name: plan.missing for plan in plans if plan.missing}
+    if pod is not None and not routable:
+        raise DomainError(
+            f"{pod.name} does not cover every modality of {project.name} "
+            f"(missing: {', '.join(report.not_routable.get(pod.name, project.modalities))}).",
+            field="pod",
+        )
     if not routable:
         raise DomainError(
             "No pod of this project covers all of its modalities ("
@@ -197,7 +211,7 @@ def project_route(
             )
             todo = [row for row in chunk if row[0] not in worked]
             if todo:
-                _route_chunk(project, todo, routable, report, actor)
+                _route_chunk(project, todo, routable, report, actor, overlap or project.overlap)
         if on_progress:
             on_progress(len(chunk))
     return report
@@ -209,13 +223,14 @@ def _route_chunk(
     routable: list[PodPlan],
     report: RoutingReport,
     actor: Person | None,
+    overlap: int,
 ) -> None:
     new_tasks: list[NewTask] = []
     by_pod: dict[int, list[int]] = defaultdict(list)
     for datapoint_id, is_calibration in chunk:
         plan = _choose_pod(routable, project.client_id)
         by_pod[plan.pod_id].append(datapoint_id)
-        copies = project.overlap if is_calibration else 1
+        copies = overlap if is_calibration else 1
         for modality in project.modalities:
             for copy, slot in enumerate(_pick_specialists(plan.slots[modality], copies)):
                 new_tasks.append(
@@ -307,3 +322,10 @@ def _write_tasks(new_tasks: list[NewTask], actor: Person | None) -> list[int]:
         ),
     )
     return task_ids
+
+
+def datapoints_mark_calibration(*, project: Project, datapoint_ids: Sequence[int]) -> int:
+    """Mark data points as calibration items, so routing gives them overlap copies."""
+    return DataPoint.objects.filter(
+        project=project, pk__in=list(datapoint_ids), is_calibration=False
+    ).update(is_calibration=True, updated_at=timezone.now())

@@ -151,3 +151,21 @@ class TestProjectRoute:
 
         roles = set(Task.objects.values_list("assignee__role", flat=True))
         assert Role.CLIENT_VIEWER not in roles
+
+
+def test_routing_pinned_to_a_pod_sends_every_data_point_there():
+    project, (_, second), _ = routed_project([MODALITIES, MODALITIES], datapoints=6)
+
+    project_route(project=project, pod=second)
+
+    assert set(Task.objects.values_list("pod_id", flat=True)) == {second.pk}
+
+
+def test_routing_pinned_to_a_pod_that_lacks_a_modality_is_refused_naming_pod():
+    project, (_, partial), _ = routed_project([MODALITIES, ["video", "audio"]], datapoints=2)
+
+    with pytest.raises(DomainError) as error:
+        project_route(project=project, pod=partial)
+
+    assert error.value.field == "pod"
+    assert "pointcloud" in error.value.message
