@@ -1,7 +1,7 @@
 import asyncio
+import threading
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
@@ -14,23 +14,25 @@ pytestmark = pytest.mark.django_db
 
 
 class Listener:
-    """A channel in a data point's group, as the data-point socket would have. Read
-    it once: channels_redis binds a channel's buffer to the event loop of its first
-    receive, and every async_to_sync call runs a new one."""
+    """A channel in a data point's group, as the data-point socket would have. Its
+    channel lives on one event loop of its own (in a thread): channel layers bind a
+    channel to the loop that made it, and every async_to_sync call runs a new one."""
 
     def __init__(self, datapoint) -> None:
         self.layer = get_channel_layer()
-        self.channel = async_to_sync(self.layer.new_channel)()
-        async_to_sync(self.layer.group_add)(f"datapoint-{datapoint.pk}", self.channel)
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        self.channel = self._run(self.layer.new_channel())
+        self._run(self.layer.group_add(f"datapoint-{datapoint.pk}", self.channel))
+
+    def _run(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=5)
 
     def receive(self) -> dict | None:
-        async def next_message():
-            try:
-                return await asyncio.wait_for(self.layer.receive(self.channel), timeout=0.5)
-            except TimeoutError:
-                return None
-
-        return async_to_sync(next_message)()
+        try:
+            return self._run(asyncio.wait_for(self.layer.receive(self.channel), timeout=0.5))
+        except TimeoutError:
+            return None
 
 
 class TestDatapointsValidate:

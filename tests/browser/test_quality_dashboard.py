@@ -11,7 +11,6 @@ from playwright.sync_api import Page
 from metrics.services import iteration_close, iteration_open
 from pods.models import Role
 from tasks.models import Task
-from tests.browser.conftest import browser, page  # noqa: F401 (fixtures)
 from tests.factories import (
     PASSWORD,
     make_client,
@@ -20,7 +19,6 @@ from tests.factories import (
     make_pod,
     make_project,
 )
-from tests.live import live_daphne  # noqa: F401 (a fixture)
 from tests.metrics.conftest import add_finding, annotate, submit_all, validated
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -64,7 +62,7 @@ def _build():
     return project, viewer
 
 
-def sign_in(page: Page, base_url: str, person) -> None:  # noqa: F811
+def sign_in(page: Page, base_url: str, person) -> None:
     page.goto(f"{base_url}/login/")
     page.get_by_label("Username").fill(person.username)
     page.get_by_label("Password").fill(PASSWORD)
@@ -73,8 +71,8 @@ def sign_in(page: Page, base_url: str, person) -> None:  # noqa: F811
 
 
 def test_a_client_viewer_opens_the_dashboard_and_finds_the_charts_drawn(
-    page: Page,  # noqa: F811
-    live_daphne: str,  # noqa: F811
+    page: Page,
+    live_daphne: str,
     project_with_four_iterations,
 ):
     project, viewer = project_with_four_iterations
