@@ -182,15 +182,24 @@ class Task(TimestampedModel):
 
     datapoint = models.ForeignKey(DataPoint, on_delete=models.CASCADE, related_name="tasks")
     modality = models.CharField(max_length=20, choices=Modality.choices)
+    # No single-column indexes on assignee and pod: the (assignee, status) and
+    # (pod, modality, status) indexes lead with them, and each index costs routing and
+    # import writes.
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="tasks",
+        db_index=False,
     )
     pod = models.ForeignKey(
-        Pod, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+        Pod,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+        db_index=False,
     )
     status = models.CharField(
         max_length=20, choices=TaskStatus.choices, default=TaskStatus.UNASSIGNED
@@ -245,7 +254,10 @@ class Annotation(TimestampedModel):
     """
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="annotations")
-    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="annotations")
+    # The (stream, entity) index leads with stream; no second one for the foreign key.
+    stream = models.ForeignKey(
+        Stream, on_delete=models.CASCADE, related_name="annotations", db_index=False
+    )
     kind = models.CharField(max_length=12, choices=AnnotationKind.choices)
     label = models.CharField(
         max_length=100, help_text="An ontology term key (kept even if unknown)."
@@ -346,17 +358,44 @@ class Job(TimestampedModel):
 class TaskTransition(models.Model):
     """Every change of a task's status or assignee: who did it, when, and why."""
 
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="transitions")
+    # An append-only log, written one row per assignment by routing: only the
+    # (task, at) index, and no database-level foreign-key checks (as audit history
+    # tables do); Django still cascades deletes of tasks to their transitions.
+    task = models.ForeignKey(
+        Task,
+        on_delete=models.CASCADE,
+        related_name="transitions",
+        db_index=False,
+        db_constraint=False,
+    )
     from_status = models.CharField(max_length=20, choices=TaskStatus.choices)
     to_status = models.CharField(max_length=20, choices=TaskStatus.choices)
     from_assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     to_assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     reason = models.CharField(max_length=200, blank=True)
     at = models.DateTimeField(auto_now_add=True)
