@@ -1,6 +1,8 @@
 """Seed the demo through the product's own services: people, pods, ontologies and
 projects by name (found if they exist, created if not), data points through the
-import, which is idempotent on external_id. So seeding twice changes nothing."""
+import, which is idempotent on external_id, then validation, the calibration rounds
+(demo.calibration: rounds already closed are skipped) and a quality snapshot per
+project. So seeding twice adds nothing but a fresh project snapshot."""
 
 from __future__ import annotations
 
@@ -10,9 +12,11 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from demo.calibration import RoundResult, datapoints_validate_missing, pod_rounds_run
 from demo.scenes.cast import CLIENTS, PASSWORD, PEOPLE, PODS, PROJECTS, PodSpec, ProjectSpec
-from demo.scenes.dataset import build_dataset
+from demo.scenes.dataset import CALIBRATION_BATCH, build_dataset
 from demo.scenes.ontologies import ONTOLOGIES
+from metrics.services import project_snapshot
 from pods.models import Client, Person, Pod, PodMember
 from pods.services import client_create, person_create, pod_create, pod_member_add
 from tasks.models import DataPoint, Ontology, Project
@@ -30,8 +34,12 @@ class ProjectSummary:
     created: int
     existing: int
     rejected: int
-    datapoints: int  # in the database, after this run
+    datapoints: int  # in the database, after this run, calibration items included
     with_errors: int
+    calibration: int = 0  # calibration items among `datapoints`
+    calibration_with_errors: int = 0
+    rounds: list[RoundResult] = field(default_factory=list)
+    rate: float | None = None  # the project snapshot's sync-error rate
 
 
 @dataclass
@@ -47,6 +55,14 @@ class SeedSummary:
     @property
     def with_errors(self) -> int:
         return sum(project.with_errors for project in self.projects)
+
+    @property
+    def calibration(self) -> int:
+        return sum(project.calibration for project in self.projects)
+
+    @property
+    def calibration_with_errors(self) -> int:
+        return sum(project.calibration_with_errors for project in self.projects)
 
 
 @transaction.atomic
@@ -117,14 +133,17 @@ def demo_seed(
     *,
     datapoints: int,
     seed: int,
+    calibration: int = CALIBRATION_BATCH,
     on_progress: Callable[[int], None] | None = None,
     projects: dict[str, Project] | None = None,
 ) -> SeedSummary:
-    """Seed the cast (unless `projects` says it is done) and `datapoints` data points
-    spread over the three projects. `on_progress` gets the number of records handled
-    since its previous call."""
+    """Seed the cast (unless `projects` says it is done), `datapoints` everyday data
+    points spread over the three projects and, for every pod of each project, four
+    calibration rounds of `calibration` data points each (on top of `datapoints`);
+    validate, run the rounds as iterations and snapshot each project. `on_progress`
+    gets the number of records imported since its previous call."""
     projects = projects or demo_cast_ensure()
-    records = build_dataset(seed=seed, datapoints=datapoints)
+    records = build_dataset(seed=seed, datapoints=datapoints, calibration=calibration)
     summary = SeedSummary()
     for spec in PROJECTS:
         project = projects[spec.key]
@@ -143,10 +162,17 @@ def demo_seed(
             chunk_size=IMPORT_CHUNK,
         )
         summary.rejections += report.errors
-        metas = DataPoint.objects.filter(project=project).values_list("meta", flat=True)
+        metas = list(DataPoint.objects.filter(project=project).values_list("meta", flat=True))
         injected = [meta.get("injected", []) for meta in metas]
         for found in injected:
             summary.injected.update((item["type"], item["check"]) for item in found)
+        datapoints_validate_missing(project=project)
+        rounds = [
+            result
+            for pod in project.pods.order_by("name")
+            for result in pod_rounds_run(project=project, pod=pod)
+        ]
+        snapshot = project_snapshot(project=project)
         summary.projects.append(
             ProjectSummary(
                 name=project.name,
@@ -156,6 +182,12 @@ def demo_seed(
                 rejected=report.rejected,
                 datapoints=len(injected),
                 with_errors=sum(1 for found in injected if found),
+                calibration=sum(1 for meta in metas if meta.get("calibration_round")),
+                calibration_with_errors=sum(
+                    1 for meta in metas if meta.get("calibration_round") and meta.get("injected")
+                ),
+                rounds=rounds,
+                rate=snapshot.figures.get("rate"),
             )
         )
     return summary

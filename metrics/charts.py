@@ -73,10 +73,14 @@ def rate_figure(series: dict) -> dict:
 
 
 def alpha_figure(series: dict) -> dict:
-    """Krippendorff's alpha of the tags per modality per iteration."""
+    """Krippendorff's alpha per modality per iteration (tags, else time slices, else
+    attributes: metrics.figures.headline_alpha)."""
     points = series["iterations"]
     labels = [p["label"] for p in points]
-    modalities = sorted({m for p in points for m in p["alpha_by_modality"]})
+    # A modality whose alpha is undefined in every iteration draws no empty line.
+    modalities = sorted(
+        {m for p in points for m, value in p["alpha_by_modality"].items() if value is not None}
+    )
     data = [
         {
             "type": "scatter",

@@ -9,7 +9,8 @@ snapshot, selectors call it live for an open iteration.
 The document (JSON; person ids as string keys, names applied on read):
     agreement: {tags: {modality: Agreement}, attributes: {modality: {attr: Agreement+level}},
                 temporal: {modality: Agreement}, boxes: {modality: {mean_iou, pairs}}}
-    alpha_by_modality: {modality: alpha of tags}
+    alpha_by_modality: {modality: headline alpha: tags, else time slices, else mean of
+                        attributes (a driving clip has no tags, only segments and boxes)}
     sync_errors: metrics.rates.sync_error_figures
     annotators: {person_id: {modalities, units, alpha_without: {modality: a},
                  alpha_delta: {modality: d}, majority_agreement, box_iou, sync_error_rate}}
@@ -305,12 +306,30 @@ def agreement_figures(
             "temporal": temporal,
             "boxes": box_out,
         },
-        "alpha_by_modality": {m: f["alpha"] for m, f in tags.items()},
+        "alpha_by_modality": headline_alpha(tags, temporal, attributes_out),
         "annotators": annotators,
         "disagreement_by_datapoint": {
             dp: disagreement_sum[dp] / disagreement_n[dp] for dp in disagreement_n
         },
     }
+
+
+def headline_alpha(tags: dict, temporal: dict, attributes: dict) -> dict[str, float | None]:
+    """One alpha per modality for the dashboard: the tags' where defined, else the time
+    slices', else the mean of the attributes'; None (undefined, never 0) without any."""
+    result: dict[str, float | None] = {}
+    for modality in sorted({*tags, *temporal, *attributes}):
+        candidates = [tags.get(modality, {}).get("alpha"), temporal.get(modality, {}).get("alpha")]
+        value = next((c for c in candidates if c is not None), None)
+        if value is None:
+            values = [
+                a["alpha"]
+                for a in attributes.get(modality, {}).values()
+                if a.get("alpha") is not None
+            ]
+            value = sum(values) / len(values) if values else None
+        result[modality] = value
+    return result
 
 
 def _per_coder(rel: ag.Reliability, modality: str, overall: float | None, person) -> None:

@@ -113,14 +113,34 @@ class Scene:
         return found
 
 
-def _jitter(item: dict[str, Any], rng: random.Random, vocabulary: Vocabulary) -> dict[str, Any]:
-    """A second specialist's version of the same annotation: the same labels, slightly
-    different geometry and times (well inside every tolerance), and now and then a
-    different attribute value, so agreement is high but not perfect."""
+@dataclass(frozen=True)
+class Disagreement:
+    """How far a second specialist strays from the first on a calibration item: the
+    share of item-level tags without an entity given a sibling label, the share of
+    attribute values moved to a neighbouring value, and the time jitter (ms, well
+    inside every tolerance). Label changes stay off entities, so they lower
+    agreement without tripping any cross-modal check."""
+
+    label: float = 0.0
+    attribute: float = 0.15
+    jitter_ms: float = 10.0
+
+
+def _jitter(
+    item: dict[str, Any],
+    rng: random.Random,
+    vocabulary: Vocabulary,
+    modality: str,
+    disagreement: Disagreement,
+) -> dict[str, Any]:
+    """A second specialist's version of the same annotation: slightly different
+    geometry and times, and now and then a different tag label or attribute value, so
+    agreement is high but not perfect."""
     copy = {key: (list(value) if isinstance(value, list) else value) for key, value in item.items()}
     if item["kind"] in TIMED_KINDS:
-        start = ms(item["start_ms"] + rng.uniform(-10, 10))
-        end = ms(item["end_ms"] + rng.uniform(-10, 10))
+        spread = disagreement.jitter_ms
+        start = ms(item["start_ms"] + rng.uniform(-spread, spread))
+        end = ms(item["end_ms"] + rng.uniform(-spread, spread))
         copy["start_ms"], copy["end_ms"] = start, max(end, ms(start + 50))
     if "bbox" in item:
         x, y, w, h = item["bbox"]
@@ -137,10 +157,15 @@ def _jitter(item: dict[str, Any], rng: random.Random, vocabulary: Vocabulary) ->
             "size": [round(v + rng.uniform(-0.03, 0.03), 3) for v in cuboid["size"]],
             "yaw": round(cuboid["yaw"] + rng.uniform(-0.02, 0.02), 4),
         }
+    if item["kind"] == "tag" and not item["entity"]:
+        concept = vocabulary.concept(item["label"], modality)
+        siblings = vocabulary.siblings(concept) if concept else []
+        if siblings and rng.random() < disagreement.label:
+            copy["label"] = rng.choice(siblings)
     attributes = dict(item["attributes"])
     for key, value in item["attributes"].items():
         values = vocabulary.attributes.get(key, [])
-        if value in values and len(values) > 1 and rng.random() < 0.15:
+        if value in values and len(values) > 1 and rng.random() < disagreement.attribute:
             index = values.index(value)
             neighbour = index + 1 if index == 0 else index - 1
             attributes[key] = values[neighbour]
@@ -152,19 +177,24 @@ def to_record(
     scene: Scene,
     *,
     annotators: Mapping[str, Sequence[str]],
-    is_calibration: bool,
     injected: list[dict[str, Any]],
     pod: str,
     rng: random.Random,
     vocabulary: Vocabulary,
+    calibration_round: int | None = None,
+    disagreement: Disagreement | None = None,
 ) -> dict[str, Any]:
     """The import record: every ground-truth annotation by the modality's first
-    annotator, and on calibration items a jittered copy by the second as well."""
+    annotator, and on calibration items (those of a `calibration_round`) a copy by
+    the second as well, as far off as `disagreement` says."""
+    is_calibration = calibration_round is not None
+    disagreement = disagreement or Disagreement()
     annotations = []
     for item in scene.annotations:
-        names = annotators[scene.modality(item["stream"])]
+        modality = scene.modality(item["stream"])
+        names = annotators[modality]
         for index, username in enumerate(names if is_calibration else names[:1]):
-            copy = item if index == 0 else _jitter(item, rng, vocabulary)
+            copy = item if index == 0 else _jitter(item, rng, vocabulary, modality, disagreement)
             annotations.append({"stream": copy["stream"], "annotator": username, **copy})
     meta: dict[str, Any] = {
         "scene": scene.kind,
@@ -172,6 +202,8 @@ def to_record(
         "duration_ms": scene.duration_ms,
         "pod": pod,
     }
+    if is_calibration:
+        meta["calibration_round"] = calibration_round
     if scene.documents:
         meta["documents"] = dict(scene.documents)
     return {

@@ -44,15 +44,19 @@ def _quotas(weights: dict[str, float], total: int) -> dict[str, int]:
     return quotas
 
 
-def plan(*, seed: int, scenes: Sequence[str]) -> list[list[str]]:
-    """The checks to inject into each data point, given by its scene kind: ERROR_SHARE
-    of each project's data points get one, SECOND_ERROR_SHARE of those a second. Each
-    check has a quota; the checks fewest scenes can hold are placed first."""
-    rng = random.Random(f"{seed}:plan:{len(scenes)}")
+def plan(
+    *, seed: int, scenes: Sequence[str], share: float = ERROR_SHARE, salt: str = ""
+) -> list[list[str]]:
+    """The checks to inject into each data point, given by its scene kind: `share`
+    (ERROR_SHARE unless a calibration round asks for less) of each project's data
+    points get one, SECOND_ERROR_SHARE of those a second. Each check has a quota; the
+    checks fewest scenes can hold are placed first. `salt` tells apart plans of the
+    same length (the calibration rounds)."""
+    rng = random.Random(f"{seed}:plan:{len(scenes)}{salt}")
     erroneous = []
     for kind in dict.fromkeys(scenes):
         places = [index for index, scene in enumerate(scenes) if scene == kind]
-        erroneous += rng.sample(places, round(ERROR_SHARE * len(places)))
+        erroneous += rng.sample(places, round(share * len(places)))
     erroneous.sort()
     doubles = set(rng.sample(erroneous, round(SECOND_ERROR_SHARE * len(erroneous))))
     slots = [index for index in erroneous for _ in range(2 if index in doubles else 1)]

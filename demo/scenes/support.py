@@ -142,15 +142,13 @@ def support_scene(external_id: str, rng: random.Random) -> Scene:
         clock = end + rng.uniform(250, 1200)
     scene.duration_ms = float(round(clock + 500))
     sentiment = rng.choice(["very_negative", "negative", "negative", "neutral"])
-    scene.add(
-        annotation(
-            TICKET,
-            "tag",
-            intent,
-            attributes={"sentiment": sentiment, "resolved": rng.choice(["yes", "no"])},
-        )
-    )
+    resolved = rng.choice(["yes", "no"])
+    # The device tag first: the intent is the ticket's tag, the last one of the task,
+    # which is what tag agreement compares between two specialists.
     scene.add(annotation(TICKET, "tag", device, entity="device-1"))
+    scene.add(
+        annotation(TICKET, "tag", intent, attributes={"sentiment": sentiment, "resolved": resolved})
+    )
     scene.documents[TRANSCRIPT] = "\n".join(document)
     scene.hints = {"resolution": ["hold-1"]}
     return scene

@@ -22,9 +22,9 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def seed(datapoints: int = 9, seed: int = 3) -> str:
+def seed(datapoints: int = 9, seed: int = 3, calibration: int = 2) -> str:
     out = StringIO()
-    call_command("seed_demo", datapoints=datapoints, seed=seed, stdout=out)
+    call_command("seed_demo", datapoints=datapoints, seed=seed, calibration=calibration, stdout=out)
     return out.getvalue()
 
 
@@ -47,11 +47,12 @@ class TestSeedDemo:
             assert pod.members.filter(is_lead=True).count() == 1
 
     def test_it_spreads_the_data_points_over_three_projects_with_their_injections(self):
-        seed(datapoints=9)
+        seed(datapoints=9, calibration=2)
 
-        assert DataPoint.objects.count() == 9
+        assert DataPoint.objects.filter(is_calibration=False).count() == 9
+        assert DataPoint.objects.filter(is_calibration=True).count() == 3 * 4 * 2
         for project in Project.objects.all():
-            assert project.datapoints.count() == 3
+            assert project.datapoints.filter(is_calibration=False).count() == 3
             assert project.rules["boundary_offset"] == {"tolerance_ms": 100}
             for datapoint in project.datapoints.all():
                 assert datapoint.meta["scene"] and "injected" in datapoint.meta
@@ -73,9 +74,10 @@ class TestSeedDemo:
         for person in PEOPLE:
             assert person.username in output
         assert "Data points with at least one sync error" in output
+        assert "Closed calibration iterations" in output
 
     def test_every_account_logs_in_with_the_demo_password(self):
-        seed(datapoints=0)
+        seed(datapoints=0, calibration=0)
 
         for person in PEOPLE:
             assert authenticate(username=person.username, password=PASSWORD), person.username

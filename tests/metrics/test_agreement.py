@@ -214,3 +214,15 @@ def test_the_time_slice_matrix_equals_the_records_built_slice_by_slice():
     assert fast.units == slow.units
     assert ag.alpha(fast.matrix) == pytest.approx(ag.alpha(slow.matrix))
     assert ag.percent_agreement(fast.matrix) == pytest.approx(ag.percent_agreement(slow.matrix))
+
+
+def test_the_headline_alpha_falls_back_to_time_slices_then_attributes():
+    from metrics.figures import headline_alpha
+
+    tags = {"metadata": {"alpha": 0.9}, "text": {"alpha": None}}
+    temporal = {"video": {"alpha": 0.7}, "metadata": {"alpha": 0.1}}
+    attributes = {"pointcloud": {"size": {"alpha": 0.4}, "kind": {"alpha": 0.6}}, "text": {}}
+
+    assert headline_alpha(tags, temporal, attributes) == pytest.approx(
+        {"metadata": 0.9, "video": 0.7, "pointcloud": 0.5, "text": None}
+    )

@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from demo.errors import CHECK_TYPES
-from demo.scenes.cast import PASSWORD, PEOPLE
+from demo.scenes.cast import PASSWORD, PEOPLE, PROJECTS
+from demo.scenes.dataset import CALIBRATION_BATCH, CALIBRATION_ROUNDS
 from demo.scenes.plan import TYPE_WEIGHTS
 from demo.seed import SeedSummary, demo_cast_ensure, demo_seed
 
@@ -16,23 +17,44 @@ from demo.seed import SeedSummary, demo_cast_ensure, demo_seed
 class Command(BaseCommand):
     help = (
         "Seed clients, staff in every role, three pods and three projects whose data points "
-        "carry injected sync errors. The same --seed gives the same data; running it again "
-        "adds nothing."
+        "carry injected sync errors, plus four closed calibration iterations per pod on which "
+        "the sync-error rate falls and agreement rises. The same --seed gives the same data; "
+        "running it again adds nothing."
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--datapoints", type=int, default=120, help="spread over 3 projects")
+        parser.add_argument(
+            "--datapoints",
+            type=int,
+            default=120,
+            help="everyday data points, spread over 3 projects (calibration items come on top)",
+        )
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument(
+            "--calibration",
+            type=int,
+            default=CALIBRATION_BATCH,
+            help=f"data points per calibration round and pod ({CALIBRATION_ROUNDS} rounds; "
+            "0 for none)",
+        )
 
-    def handle(self, *args, datapoints: int, seed: int, **options) -> None:
+    def handle(self, *args, datapoints: int, seed: int, calibration: int, **options) -> None:
         if datapoints < 0:
             raise CommandError("--datapoints cannot be negative.")
+        if calibration < 0:
+            raise CommandError("--calibration cannot be negative.")
         self.stdout.write("Clients, people, pods and projects (kept where they exist)...")
         projects = demo_cast_ensure()
-        bar = tqdm(total=datapoints, desc="Importing data points", unit="dp", file=sys.stderr)
+        pods = sum(len(spec.pods) for spec in PROJECTS)
+        total = datapoints + pods * CALIBRATION_ROUNDS * calibration
+        bar = tqdm(total=total, desc="Importing data points", unit="dp", file=sys.stderr)
         with bar:
             summary = demo_seed(
-                datapoints=datapoints, seed=seed, on_progress=bar.update, projects=projects
+                datapoints=datapoints,
+                seed=seed,
+                calibration=calibration,
+                on_progress=bar.update,
+                projects=projects,
             )
         for line in summary_lines(summary, seed=seed):
             self.stdout.write(line)
@@ -62,16 +84,46 @@ def summary_lines(summary: SeedSummary, *, seed: int) -> list[str]:
         for check, kind in CHECK_TYPES.items():
             if kind == error_type:
                 lines.append(f"    {check:<20} {summary.injected[(kind, check)]:>4}")
-    rate = summary.with_errors / summary.datapoints if summary.datapoints else 0.0
+    everyday = summary.datapoints - summary.calibration
+    spoiled = summary.with_errors - summary.calibration_with_errors
+    rate = spoiled / everyday if everyday else 0.0
     lines.append(
-        f"Data points with at least one sync error: {summary.with_errors} of "
-        f"{summary.datapoints} ({rate:.1%})"
+        f"Data points with at least one sync error: {spoiled} of {everyday} everyday "
+        f"({rate:.1%}), {summary.calibration_with_errors} of {summary.calibration} "
+        "in calibration rounds"
     )
     for rejection in summary.rejections[:10]:
         lines.append(
             f"  rejected {rejection['external_id']}: {rejection['field']} {rejection['reason']}"
         )
+    return lines + iteration_lines(summary)
+
+
+def iteration_lines(summary: SeedSummary) -> list[str]:
+    """Per project, the sync-error rate and mean alpha of each closed calibration
+    iteration, read from their snapshots: what the quality dashboard draws."""
+    lines = [
+        "",
+        "Closed calibration iterations: sync-error rate (target under 5%) and mean "
+        "Krippendorff's alpha",
+    ]
+    for project in summary.projects:
+        pods = {r.pod for r in project.rounds}
+        rounds = "  ".join(
+            f"{r.pod + ' ' if len(pods) > 1 else ''}#{r.number} {_percent(r.rate)} "
+            f"a={_decimal(r.alpha)}"
+            for r in project.rounds
+        )
+        lines.append(f"  {project.name:<22} {rounds or 'none'}")
     return lines
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _decimal(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 def login_lines() -> list[str]:
