@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._setup import ROOT, percentile, setup_django
 
 MODALITIES = ["video", "audio", "pointcloud", "text"]
+LOG_PATH = "/tmp/syncpod-bench-daphne.log"
 
 
 def build_world(datapoints: int, pods: int, per_modality: int, clients: int):
@@ -137,7 +138,7 @@ def start_daphne(port: int) -> subprocess.Popen:
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=open(LOG_PATH, "wb"),  # noqa: SIM115 (kept open for the server's life)
     )
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -147,7 +148,7 @@ def start_daphne(port: int) -> subprocess.Popen:
         except OSError:
             time.sleep(0.1)
     process.kill()
-    raise SystemExit(f"daphne did not start: {process.stderr.read().decode()[-2000:]}")
+    raise SystemExit(f"daphne did not start: {Path(LOG_PATH).read_text()[-2000:]}")
 
 
 def bench_claims(port: int, claim_project, tokens: dict[int, str], claims: int) -> None:

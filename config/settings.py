@@ -116,7 +116,15 @@ TEMPLATES = [
 ]
 
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # daphne runs each request's sync code in a thread of its own, so persistent
+    # per-thread connections (CONN_MAX_AGE) pile up until PostgreSQL refuses clients.
+    # A pool per process bounds them instead (Django's psycopg 3 pool).
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("SYNCPOD_DB_POOL_MIN", 2)),
+        "max_size": int(os.environ.get("SYNCPOD_DB_POOL_MAX", 16)),
+        "timeout": float(os.environ.get("SYNCPOD_DB_POOL_TIMEOUT", 20)),
+    }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -217,9 +225,11 @@ if EMBEDDED:
 else:
     # Redis pub/sub: a group event is one PUBLISH, fanned out to the sockets inside each
     # daphne process; the list-based core layer costs one Redis round trip per socket
-    # and could not carry a 200-socket room (bench/realtime.py). Events are at-most-
-    # once: state (comments, locks, presence) lives in the database and every socket
-    # reloads it on (re)connect. SYNCPOD_CHANNEL_LAYER=core switches back.
+    # (bench/realtime.py, 200 sockets, 10 changes/s: p99 55 ms against 135 ms). Events
+    # are at-most-once: state (comments, locks, presence) lives in the database and
+    # every socket reloads it on (re)connect. SYNCPOD_CHANNEL_LAYER=core switches back.
+    # Pub/sub channels ignore Redis database numbers, so the default prefix carries
+    # it: runs on different databases (tests, benches) never hear each other.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": (
@@ -229,7 +239,11 @@ else:
             ),
             "CONFIG": {
                 "hosts": [REDIS_URL],
-                "prefix": os.environ.get("SYNCPOD_CHANNEL_PREFIX", "syncpod"),
+                "prefix": os.environ.get(
+                    "SYNCPOD_CHANNEL_PREFIX",
+                    "syncpod-db"
+                    + (REDIS_URL.rsplit("/", 1)[-1] if REDIS_URL.count("/") > 2 else "0"),
+                ),
             },
         }
     }
