@@ -9,15 +9,18 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from common.ws_auth import TokenAuthMiddleware, browser_origin_validator  # noqa: E402
 from config.websockets import websocket_urlpatterns  # noqa: E402
+
+# Browsers: session cookie, Origin checked against ALLOWED_HOSTS. Other clients: an
+# API token (`?token=` or `Authorization: Token`), no Origin (common.ws_auth).
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        "websocket": browser_origin_validator(
+            AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
         ),
     }
 )
