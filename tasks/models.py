@@ -245,6 +245,23 @@ class AnnotationKind(models.TextChoices):
     TRANSCRIPT = "transcript", "Transcript"
 
 
+# What an annotation says, as the import, the API, the services and the sockets take it.
+ANNOTATION_CONTENT_FIELDS = (
+    "kind",
+    "label",
+    "entity",
+    "start_ms",
+    "end_ms",
+    "bbox",
+    "cuboid",
+    "char_start",
+    "char_end",
+    "text",
+    "speaker",
+    "attributes",
+)
+
+
 class Annotation(TimestampedModel):
     """A label on one stream. Times are stream times in ms; `entity` is the cross-modal
     key that ties annotations of one real-world object or event together.

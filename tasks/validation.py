@@ -19,7 +19,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from pods.models import Modality
-from tasks.models import AnnotationKind
+from tasks.models import ANNOTATION_CONTENT_FIELDS, AnnotationKind
 
 Error = dict[str, str]
 
@@ -37,24 +37,7 @@ TIMED_KINDS = frozenset({AnnotationKind.SEGMENT, AnnotationKind.TRANSCRIPT})
 
 RECORD_FIELDS = frozenset({"external_id", "streams", "meta", "is_calibration", "annotations"})
 STREAM_FIELDS = frozenset({"key", "modality", "uri", "offset_ms", "rate_hz", "calibration"})
-ANNOTATION_FIELDS = frozenset(
-    {
-        "stream",
-        "annotator",
-        "kind",
-        "label",
-        "entity",
-        "start_ms",
-        "end_ms",
-        "bbox",
-        "cuboid",
-        "char_start",
-        "char_end",
-        "text",
-        "speaker",
-        "attributes",
-    }
-)
+ANNOTATION_FIELDS = frozenset({"stream", "annotator", *ANNOTATION_CONTENT_FIELDS})
 CUBOID_FIELDS = frozenset({"center", "size", "yaw"})
 # Geometry that belongs to one kind only; on another kind it is a mistake.
 _KIND_ONLY = {"bbox": "bbox", "cuboid": "cuboid", "char_start": "span", "char_end": "span"}

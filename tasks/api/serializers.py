@@ -11,6 +11,7 @@ from rest_framework import serializers
 from pods.models import Client, Modality, Person, Pod
 from pods.selectors import person_pseudonym
 from tasks.models import (
+    ANNOTATION_CONTENT_FIELDS,
     Annotation,
     AnnotationKind,
     DataPoint,
@@ -168,18 +169,7 @@ class AnnotationOutput(serializers.ModelSerializer):
             "stream",
             "stream_key",
             "annotator",
-            "kind",
-            "label",
-            "entity",
-            "start_ms",
-            "end_ms",
-            "bbox",
-            "cuboid",
-            "char_start",
-            "char_end",
-            "text",
-            "speaker",
-            "attributes",
+            *ANNOTATION_CONTENT_FIELDS,
             "created_at",
             "updated_at",
         ]

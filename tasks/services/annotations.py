@@ -17,23 +17,17 @@ from django.db import transaction
 from common.errors import DomainError
 from common.events import publish_on_commit
 from pods.models import Person
-from tasks.models import OPEN_TASK_STATUSES, Annotation, Stream, Task, TaskStatus
+from tasks.models import (
+    ANNOTATION_CONTENT_FIELDS,
+    OPEN_TASK_STATUSES,
+    Annotation,
+    Stream,
+    Task,
+    TaskStatus,
+)
 from tasks.validation import validate_annotation
 
-_EDITABLE_FIELDS = (
-    "kind",
-    "label",
-    "entity",
-    "start_ms",
-    "end_ms",
-    "bbox",
-    "cuboid",
-    "char_start",
-    "char_end",
-    "text",
-    "speaker",
-    "attributes",
-)
+_EDITABLE_FIELDS = ANNOTATION_CONTENT_FIELDS
 
 
 def datapoint_group(datapoint_id: int) -> str:

@@ -40,7 +40,15 @@ from django.utils import timezone
 
 from common.jsonl import RecordError, iter_records
 from pods.models import Person, PodMember
-from tasks.models import Annotation, DataPoint, Project, Stream, Task, TaskStatus
+from tasks.models import (
+    ANNOTATION_CONTENT_FIELDS,
+    Annotation,
+    DataPoint,
+    Project,
+    Stream,
+    Task,
+    TaskStatus,
+)
 from tasks.signals import datapoint_submitted
 from tasks.validation import MAX_EXTERNAL_ID, is_storable_text, validate_datapoint
 
@@ -486,22 +494,7 @@ class _Rows:
 _DATAPOINT_COLUMNS = ("external_id", "is_calibration", "meta")
 _STREAM_COLUMNS = ("datapoint", "key", "modality", "uri", "offset_ms", "rate_hz", "calibration")
 _TASK_COLUMNS = ("datapoint", "modality", "assignee", "copy")
-_ANNOTATION_COLUMNS = (
-    "task",
-    "stream",
-    "kind",
-    "label",
-    "entity",
-    "start_ms",
-    "end_ms",
-    "bbox",
-    "cuboid",
-    "char_start",
-    "char_end",
-    "text",
-    "speaker",
-    "attributes",
-)
+_ANNOTATION_COLUMNS = ("task", "stream", *ANNOTATION_CONTENT_FIELDS)
 
 
 def _build_rows(context: _Context, records: list[dict]) -> _Rows:
