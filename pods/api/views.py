@@ -2,7 +2,6 @@
 the scoped selectors, write through the services, answer with the output serializers."""
 
 import django_filters
-from django import forms
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -13,6 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.api import IdFilter, validated
 from pods.api import serializers as s
 from pods.models import Client, Modality, Person, Pod, Role
 from pods.permissions import IsOpsManagerOrReadOnly
@@ -36,12 +36,6 @@ from pods.services import (
 ID = r"[0-9]+"
 
 
-def validated(serializer_class, request: Request, **kwargs) -> dict:
-    serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 def skill_pairs(skills: list[dict]) -> list[tuple[str, str]]:
     return [(skill["modality"], skill["level"]) for skill in skills]
 
@@ -50,18 +44,6 @@ def skill_pairs(skills: list[dict]) -> list[tuple[str, str]]:
 class TokenCreateView(ObtainAuthToken):
     """Trade a username and password for the token to send as `Authorization: Token <key>`.
     Wrong credentials are a 400 naming `non_field_errors`."""
-
-
-class IdFilter(django_filters.NumberFilter):
-    """A positive whole number (an id, a version) that a database column can hold;
-    anything else is a 400 naming the filter (SQLite cannot even compare a larger one)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
-        super().__init__(*args, **kwargs)
 
 
 class ClientFilter(django_filters.FilterSet):

@@ -7,22 +7,10 @@ stranger which ids exist. Filters narrow the caller's scoped queryset, nothing m
 """
 
 import django_filters
-from django import forms
 
+from common.api import IdFilter
 from pods.models import Modality
 from tasks.models import Annotation, AnnotationKind, DataPoint, Ontology, Project, Task, TaskStatus
-
-
-class IdFilter(django_filters.NumberFilter):
-    """A positive whole number (an id, a version) that a database column can hold;
-    anything else is a 400 naming the filter (SQLite cannot even compare a larger one)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
-        super().__init__(*args, **kwargs)
 
 
 class OntologyFilter(django_filters.FilterSet):

@@ -18,6 +18,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.api import validated
 from pods.models import Person
 from pods.permissions import IsAssigneeOrReadOnly, IsOpsManagerOrReadOnly
 from pods.selectors import can_see_names
@@ -41,12 +42,6 @@ from tasks.services.projects import ontology_create, project_create, project_upd
 from tasks.services.routing import project_route
 
 ID = r"[0-9]+"
-
-
-def validated(serializer_class, request: Request, **kwargs) -> dict:
-    serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class NamesContextMixin:
