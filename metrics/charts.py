@@ -11,6 +11,7 @@ TYPE_COLOURS = {
     "spatial": "#15803d",
 }
 LAYOUT = {
+    "height": 380,
     "margin": {"l": 56, "r": 16, "t": 24, "b": 56},
     "legend": {"orientation": "h", "y": -0.25},
     "hovermode": "x unified",

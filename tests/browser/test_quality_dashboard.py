@@ -83,6 +83,8 @@ def test_a_client_viewer_opens_the_dashboard_and_finds_the_charts_drawn(
     page.goto(f"{live_daphne}/projects/{project.pk}/quality/")
     for chart in ("fig-rate", "fig-alpha", "fig-dismissal"):
         page.wait_for_selector(f'[data-figure="{chart}"][data-rendered] .main-svg')
+        drawn = page.locator(f'[data-figure="{chart}"] .main-svg').first.bounding_box()
+        assert drawn["height"] > 300, f"{chart} is drawn {drawn['height']:.0f} px high"
     rates = page.evaluate(
         """() => document.querySelector('[data-figure="fig-rate"]').data
                  .find((trace) => trace.name === "sync-error rate").y"""
