@@ -22,6 +22,7 @@ from pods.services import client_create, person_create, pod_create, pod_member_a
 from tasks.models import DataPoint, Ontology, Project
 from tasks.services.imports import datapoints_import
 from tasks.services.projects import ontology_create, project_create
+from tasks.services.routing import project_route
 
 # Small chunks: a few thousand rows per transaction and a progress bar that moves.
 IMPORT_CHUNK = 20
@@ -129,6 +130,26 @@ def _project(spec: ProjectSpec, client: Client, pods: dict[str, Pod]) -> Project
     )
 
 
+INCOMING_PER_PROJECT = 4
+INCOMING_SUFFIX = "-incoming"
+
+
+def _incoming_work(project: Project, records: list[dict]) -> None:
+    """A few fresh data points per project, streams only, imported and routed like new
+    client data, so the queues, the console and "Next task" have work to show."""
+    everyday = [r for r in records if not r["meta"].get("calibration_round")]
+    fresh = [
+        {
+            "external_id": record["external_id"] + INCOMING_SUFFIX,
+            "meta": {"scene": record["meta"].get("scene"), "incoming": True, "injected": []},
+            "streams": record["streams"],
+        }
+        for record in everyday[:INCOMING_PER_PROJECT]
+    ]
+    datapoints_import(project=project, records=enumerate(fresh, start=1))
+    project_route(project=project)
+
+
 def demo_seed(
     *,
     datapoints: int,
@@ -162,7 +183,11 @@ def demo_seed(
             chunk_size=IMPORT_CHUNK,
         )
         summary.rejections += report.errors
-        metas = list(DataPoint.objects.filter(project=project).values_list("meta", flat=True))
+        metas = list(
+            DataPoint.objects.filter(project=project)
+            .exclude(external_id__endswith=INCOMING_SUFFIX)
+            .values_list("meta", flat=True)
+        )
         injected = [meta.get("injected", []) for meta in metas]
         for found in injected:
             summary.injected.update((item["type"], item["check"]) for item in found)
@@ -173,6 +198,7 @@ def demo_seed(
             for result in pod_rounds_run(project=project, pod=pod)
         ]
         snapshot = project_snapshot(project=project)
+        _incoming_work(project, records[spec.key])
         summary.projects.append(
             ProjectSummary(
                 name=project.name,

@@ -338,7 +338,7 @@ def _layout(streams: Sequence[StreamRecord], left: float, right: float) -> dict[
     ]
     return {
         "height": max(ROW_HEIGHT_PX * len(streams), 120) + 90,
-        "margin": {"l": 150, "r": 24, "t": 16, "b": 56},
+        "margin": {"l": _left_margin(streams), "r": 24, "t": 16, "b": 56},
         "barmode": "overlay",
         "hovermode": "closest",
         "showlegend": False,
@@ -389,6 +389,15 @@ def _layout(streams: Sequence[StreamRecord], left: float, right: float) -> dict[
             for row in range(len(streams) - 1)
         ],
     }
+
+
+def _left_margin(streams: Sequence[StreamRecord]) -> int:
+    """Room for the longest row label (plotly clips, it does not wrap)."""
+    widest = 0
+    for s in streams:
+        detail = len(s.modality_label or s.modality) + len(_signed(s.offset_ms)) + 6
+        widest = max(widest, len(s.key) * 7.5, detail * 6.4)
+    return int(min(max(widest + 28, 110), 320))
 
 
 def _num(value: Any) -> str:

@@ -20,7 +20,12 @@ from tasks.selectors import (
     project_list_for_user,
     project_overview_list_for_user,
 )
-from tasks.timeline import annotations_by_stream, build_figure, entity_colours
+from tasks.timeline import (
+    NO_ENTITY_COLOUR,
+    annotations_by_stream,
+    build_figure,
+    entity_colours,
+)
 
 DATAPOINTS_PER_PAGE = 25
 OPEN_TASKS_SHOWN = 50
@@ -116,6 +121,8 @@ def datapoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "panels": panels,
             "figure": build_figure(records.streams, records.annotations, highlights=highlights),
             "entities": entity_colours(records.annotations),
+            "has_unlinked": any(not a.entity for a in records.annotations),
+            "no_entity_colour": NO_ENTITY_COLOUR,
             "by_stream": annotations_by_stream(records.streams, records.annotations),
             "show_pods": request.user.role != Role.CLIENT_VIEWER,
         },

@@ -6,6 +6,8 @@
   function highlight(annotationId) {
     var row = document.getElementById("annotation-" + annotationId);
     if (!row) return;
+    var block = row.closest("details");
+    if (block) block.open = true;
     row.scrollIntoView({ block: "center", behavior: "smooth" });
     row.classList.add("is-highlighted");
     window.setTimeout(function () { row.classList.remove("is-highlighted"); }, 2400);

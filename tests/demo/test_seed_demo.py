@@ -49,14 +49,30 @@ class TestSeedDemo:
     def test_it_spreads_the_data_points_over_three_projects_with_their_injections(self):
         seed(datapoints=9, calibration=2)
 
-        assert DataPoint.objects.filter(is_calibration=False).count() == 9
+        incoming = DataPoint.objects.filter(external_id__endswith="-incoming")
+        everyday = DataPoint.objects.filter(is_calibration=False).exclude(pk__in=incoming)
+        assert everyday.count() == 9
         assert DataPoint.objects.filter(is_calibration=True).count() == 3 * 4 * 2
         for project in Project.objects.all():
-            assert project.datapoints.filter(is_calibration=False).count() == 3
+            assert everyday.filter(project=project).count() == 3
             assert project.rules["boundary_offset"] == {"tolerance_ms": 100}
             for datapoint in project.datapoints.all():
                 assert datapoint.meta["scene"] and "injected" in datapoint.meta
-        assert Task.objects.filter(is_imported=True).count() == Task.objects.count() > 0
+        imported = Task.objects.exclude(datapoint__in=incoming)
+        assert imported.filter(is_imported=True).count() == imported.count() > 0
+
+    def test_fresh_data_points_arrive_routed_so_queues_have_work(self):
+        seed(datapoints=9, calibration=2)
+
+        incoming = DataPoint.objects.filter(external_id__endswith="-incoming")
+        assert incoming.count() == 9
+        for datapoint in incoming:
+            tasks = Task.objects.filter(datapoint=datapoint)
+            assert sorted(tasks.values_list("modality", flat=True)) == sorted(
+                datapoint.project.modalities
+            )
+            assert set(tasks.values_list("pod", flat=True)) == {datapoint.pod_id} != {None}
+            assert set(tasks.values_list("status", flat=True)) == {"assigned"}
 
     def test_running_it_twice_leaves_the_same_row_counts(self):
         seed()
