@@ -372,6 +372,20 @@ class Job(TimestampedModel):
         return f"{self.kind} #{self.pk} ({self.status})"
 
 
+def _logged_person() -> models.ForeignKey:
+    """A person named in the transition log: kept when they leave (SET_NULL), neither
+    indexed nor checked by the database (see TaskTransition)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+
+
 class TaskTransition(models.Model):
     """Every change of a task's status or assignee: who did it, when, and why."""
 
@@ -387,33 +401,9 @@ class TaskTransition(models.Model):
     )
     from_status = models.CharField(max_length=20, choices=TaskStatus.choices)
     to_status = models.CharField(max_length=20, choices=TaskStatus.choices)
-    from_assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    to_assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    from_assignee = _logged_person()
+    to_assignee = _logged_person()
+    actor = _logged_person()
     reason = models.CharField(max_length=200, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
