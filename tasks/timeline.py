@@ -196,7 +196,7 @@ def build_figure(
             traces.append(points)
 
     layout = _layout(streams, left, right)
-    layout["shapes"] = [_highlight_shape(highlight) for highlight in highlights]
+    layout["shapes"] += [_highlight_shape(highlight) for highlight in highlights]
     return {"data": traces, "layout": layout}
 
 

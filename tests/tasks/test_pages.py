@@ -379,3 +379,16 @@ class TestQueryCounts:
         with django_assert_max_num_queries(17):
             response = client.get(reverse("datapoint-detail", args=[busy.datapoint.pk]))
         assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_page_one_may_not_see_answers_a_helpful_404(client):
+    from pods.models import Role
+    from tests.factories import make_client, make_person
+
+    client.force_login(make_person(Role.CLIENT_VIEWER, client=make_client()))
+
+    response = client.get("/datapoints/999999/")
+
+    assert response.status_code == 404
+    assert "Back to your home" in response.content.decode()

@@ -1,5 +1,7 @@
 """The master-clock timeline figure, built from plain records: no database."""
 
+from types import SimpleNamespace
+
 import plotly.graph_objects as go
 
 from tasks.timeline import (
@@ -167,3 +169,12 @@ def test_the_figure_is_valid_for_plotly():
     ]  # fmt: skip
 
     go.Figure(build_figure(STREAMS, annotations))  # raises on any invalid property
+
+
+def test_highlights_shade_the_clock_and_keep_the_row_separators():
+    finding = SimpleNamespace(start_ms=1320.0, end_ms=2320.0, label="offset", severity="error")
+
+    shapes = build_figure(STREAMS, [], highlights=[finding])["layout"]["shapes"]
+
+    assert [s["type"] for s in shapes] == ["line", "line", "rect"]
+    assert (shapes[-1]["x0"], shapes[-1]["x1"]) == (1320.0, 2320.0)
