@@ -38,6 +38,7 @@ from typing import IO, Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from common.bulk import copy_rows, reserve_id_blocks
 from common.jsonl import RecordError, iter_records
 from pods.models import Person, PodMember
 from tasks.models import (
@@ -623,121 +624,50 @@ def _write_bulk_create(context: _Context, rows: _Rows) -> list[int]:
     return datapoint_ids
 
 
-_sequences: dict[str, str] = {}
-_column_types: dict[tuple[str, tuple[str, ...]], list[int]] = {}
-
-
-def _reserve_ids(cursor: Any, counts: dict[str, int]) -> dict[str, list[int]]:
-    """Take ids for every table from its sequence in one round trip, so COPY can
-    write rows that point at each other."""
-    missing = [table for table in counts if table not in _sequences]
-    for table in missing:
-        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-        _sequences[table] = cursor.fetchone()[0]
-    selects = ", ".join(
-        "(SELECT coalesce(array_agg(nextval(%s::regclass)), '{}') FROM generate_series(1, %s))"
-        for _ in counts
-    )
-    params: list[Any] = []
-    for table, count in counts.items():
-        params += [_sequences[table], count]
-    cursor.execute(f"SELECT {selects}", params)
-    return dict(zip(counts, cursor.fetchone(), strict=True))
-
-
-def _types_of(cursor: Any, table: str, columns: tuple[str, ...]) -> list[int]:
-    """The type oids of the columns, read from the catalogue once per process, so the
-    binary COPY follows the migrations rather than a copy of them here."""
-    key = (table, columns)
-    if key not in _column_types:
-        cursor.execute(
-            "SELECT attname, atttypid FROM pg_attribute"
-            " WHERE attrelid = %s::regclass AND attname = ANY(%s)",
-            [table, list(columns)],
-        )
-        oids = dict(cursor.fetchall())
-        _column_types[key] = [oids[column] for column in columns]
-    return _column_types[key]
-
-
-def _copy(cursor: Any, table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
-    """COPY rows in binary: nothing to escape and nothing for the server to parse
-    but the JSON columns, about twice as fast as text COPY here."""
-    types = _types_of(cursor, table, columns)
-    quote = connection.ops.quote_name
-    statement = (
-        f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN (FORMAT BINARY)"
-    )
-    with cursor.cursor.copy(statement) as copy:
-        copy.set_types(types)
-        write = copy.write_row
-        for row in rows:
-            write(row)
-
-
 def _write_copy(context: _Context, rows: _Rows) -> list[int]:
-    """Reserve ids, then COPY data points, streams, tasks and annotations. JSON
-    values go as Python objects: the binary jsonb dumper serialises them."""
-    datapoint_table = DataPoint._meta.db_table
-    stream_table = Stream._meta.db_table
-    task_table = Task._meta.db_table
+    """Reserve ids, then COPY data points, streams, tasks and annotations."""
     now = rows.now
     project_id = context.project.pk
     submitted = TaskStatus.SUBMITTED.value
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        ids = _reserve_ids(
-            cursor,
-            {
-                datapoint_table: len(rows.datapoints),
-                stream_table: len(rows.streams),
-                task_table: len(rows.tasks),
-            },
-        )
-        datapoint_ids = ids[datapoint_table]
-        stream_ids = ids[stream_table]
-        task_ids = ids[task_table]
-        _copy(
-            cursor,
-            datapoint_table,
-            ("id", "project_id", "external_id", "is_calibration", "meta", "pod_id",
-             "created_at", "updated_at"),
-            (
-                (datapoint_id, project_id, external_id, is_calibration, meta, pod_id, now, now)
-                for datapoint_id, (external_id, is_calibration, meta, pod_id) in zip(
-                    datapoint_ids, rows.datapoints, strict=True
-                )
-            ),
-        )  # fmt: skip
-        _copy(
-            cursor,
-            stream_table,
-            ("id", "datapoint_id", "key", "modality", "uri", "offset_ms", "rate_hz",
-             "calibration"),
-            (
-                (stream_id, datapoint_ids[row[0]], *row[1:])
-                for stream_id, row in zip(stream_ids, rows.streams, strict=True)
-            ),
-        )  # fmt: skip
-        _copy(
-            cursor,
-            task_table,
-            ("id", "datapoint_id", "modality", "assignee_id", "copy", "pod_id", "status",
-             "is_imported", "submitted_at", "created_at", "updated_at"),
-            (
-                (task_id, datapoint_ids[datapoint], modality, assignee, copy_number, pod_id,
-                 submitted, True, now, now, now)
-                for task_id, (datapoint, modality, assignee, copy_number, pod_id) in zip(
-                    task_ids, rows.tasks, strict=True
-                )
-            ),
-        )  # fmt: skip
-        _copy(
-            cursor,
-            Annotation._meta.db_table,
-            ("task_id", "stream_id", *_ANNOTATION_COLUMNS[2:], "created_at", "updated_at"),
-            (
-                (task_ids[row[0]], stream_ids[row[1]], *row[2:], now, now)
-                for row in rows.annotations
-            ),
-        )
+    ids = reserve_id_blocks(
+        {DataPoint: len(rows.datapoints), Stream: len(rows.streams), Task: len(rows.tasks)}
+    )
+    datapoint_ids, stream_ids, task_ids = ids[DataPoint], ids[Stream], ids[Task]
+    copy_rows(
+        DataPoint,
+        ("id", "project_id", "external_id", "is_calibration", "meta", "pod_id",
+         "created_at", "updated_at"),
+        (
+            (datapoint_id, project_id, external_id, is_calibration, meta, pod_id, now, now)
+            for datapoint_id, (external_id, is_calibration, meta, pod_id) in zip(
+                datapoint_ids, rows.datapoints, strict=True
+            )
+        ),
+    )  # fmt: skip
+    copy_rows(
+        Stream,
+        ("id", "datapoint_id", "key", "modality", "uri", "offset_ms", "rate_hz",
+         "calibration"),
+        (
+            (stream_id, datapoint_ids[row[0]], *row[1:])
+            for stream_id, row in zip(stream_ids, rows.streams, strict=True)
+        ),
+    )  # fmt: skip
+    copy_rows(
+        Task,
+        ("id", "datapoint_id", "modality", "assignee_id", "copy", "pod_id", "status",
+         "is_imported", "submitted_at", "created_at", "updated_at"),
+        (
+            (task_id, datapoint_ids[datapoint], modality, assignee, copy_number, pod_id,
+             submitted, True, now, now, now)
+            for task_id, (datapoint, modality, assignee, copy_number, pod_id) in zip(
+                task_ids, rows.tasks, strict=True
+            )
+        ),
+    )  # fmt: skip
+    copy_rows(
+        Annotation,
+        ("task_id", "stream_id", *_ANNOTATION_COLUMNS[2:], "created_at", "updated_at"),
+        ((task_ids[row[0]], stream_ids[row[1]], *row[2:], now, now) for row in rows.annotations),
+    )
     return datapoint_ids
