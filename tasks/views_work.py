@@ -2,6 +2,7 @@
 specialist's queue with its "next task" button. Every write calls the same services
 as the API; a DomainError becomes a message on the page."""
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -33,6 +34,18 @@ STALE_SHOWN = 100
 
 def _stale_after() -> timedelta:
     return timedelta(hours=settings.SYNCPOD_STALE_TASK_HOURS)
+
+
+def _attempt(request: HttpRequest, action: Callable[[], object], success: str) -> bool:
+    """Run one service call for a page: its DomainError becomes an error message,
+    success a success message. Returns whether it went through."""
+    try:
+        action()
+    except DomainError as error:
+        messages.error(request, error.message)
+        return False
+    messages.success(request, success)
+    return True
 
 
 def _require_manager(user: Person) -> None:
@@ -102,11 +115,11 @@ def _managed_task(request: HttpRequest, pk: int):
 @require_POST
 def console_release(request: HttpRequest, pk: int) -> HttpResponse:
     task = _managed_task(request, pk)
-    try:
-        task_release(actor=request.user, task=task, reason="released from the console")
-        messages.success(request, f"Task {task.pk} is back in {task.pod.name}'s queue.")
-    except DomainError as error:
-        messages.error(request, error.message)
+    _attempt(
+        request,
+        lambda: task_release(actor=request.user, task=task, reason="released from the console"),
+        f"Task {task.pk} is back in {task.pod.name}'s queue.",
+    )
     return redirect("console")
 
 
@@ -118,11 +131,11 @@ def console_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     if person is None:
         messages.error(request, "Choose who takes the task.")
         return redirect("console")
-    try:
-        task_reassign(actor=request.user, task=task, to=person)
-        messages.success(request, f"Task {task.pk} now goes to {person.username}.")
-    except DomainError as error:
-        messages.error(request, error.message)
+    _attempt(
+        request,
+        lambda: task_reassign(actor=request.user, task=task, to=person),
+        f"Task {task.pk} now goes to {person.username}.",
+    )
     return redirect("console")
 
 
@@ -169,11 +182,11 @@ def _own_task(request: HttpRequest, pk: int):
 @require_POST
 def queue_submit(request: HttpRequest, pk: int) -> HttpResponse:
     task = _own_task(request, pk)
-    try:
-        task_submit(actor=request.user, task=task)
-        messages.success(request, f"Submitted your {task.modality} task on {task.datapoint}.")
-    except DomainError as error:
-        messages.error(request, error.message)
+    _attempt(
+        request,
+        lambda: task_submit(actor=request.user, task=task),
+        f"Submitted your {task.modality} task on {task.datapoint}.",
+    )
     return redirect("queue")
 
 
@@ -181,9 +194,9 @@ def queue_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def queue_release(request: HttpRequest, pk: int) -> HttpResponse:
     task = _own_task(request, pk)
-    try:
-        task_release(actor=request.user, task=task)
-        messages.success(request, f"Released your {task.modality} task on {task.datapoint}.")
-    except DomainError as error:
-        messages.error(request, error.message)
+    _attempt(
+        request,
+        lambda: task_release(actor=request.user, task=task),
+        f"Released your {task.modality} task on {task.datapoint}.",
+    )
     return redirect("queue")
